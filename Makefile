@@ -1,0 +1,52 @@
+# Chokepoint — two commands on a fresh Debian machine:
+#   make run    set up and serve the app on the built-in data (http://localhost:8501)
+#   make test   set up (incl. Chromium via apt when root) and run the whole test suite
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8501
+
+.PHONY: run test bench setup setup-dev chromium data check clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.req: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.req-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.req
+
+setup: $(VENV)/.req
+setup-dev: $(VENV)/.req-dev
+
+# Debian's Chromium (browser tests, chart export). Installed only when missing and we are root.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "installing Chromium and fonts with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
+	else echo "Chromium missing: run 'sudo apt-get install chromium fonts-liberation' (browser tests and exports need it)"; fi
+
+run: setup
+	$(BIN)/python -m chokepoint data check
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: setup-dev chromium
+	$(BIN)/python -m chokepoint data check
+	$(BIN)/python -m pytest -q
+
+bench: setup-dev chromium
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+data: setup
+	$(BIN)/python -m chokepoint data build
+
+check: setup
+	$(BIN)/python -m chokepoint data check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
