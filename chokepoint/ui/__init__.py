@@ -5,8 +5,6 @@ The only package module that imports streamlit. Query results are cached by plai
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -44,22 +42,37 @@ def provenance(data_dir: str) -> dict[str, dict]:
     return dataset.load_provenance(Path(data_dir))
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[str] | None = None) -> None:
+    """PNG (16:9 and square, 2x), SVG, PDF, CSV and XLSX of one chart. Images render on click."""
+    problem = export.image_export_problem()
+    specs = [("PNG", "png", "16:9"), ("PNG ◻", "png", "square"), ("SVG", "svg", "16:9"), ("PDF", "pdf", "16:9")]
+    row = st.container(horizontal=True, gap="small")
+    for label, fmt, size in specs:
+        row.download_button(
+            label, data=lambda fmt=fmt, size=size: export.figure_bytes(fig, fmt, size),
+            file_name=export.file_name(f"{key}-{size.replace(':', 'x')}", fmt), mime=export.FORMATS[fmt],
+            key=f"{fmt}-{size}-{key}", on_click="ignore", disabled=problem is not None,
+            help=problem or f"{fmt.upper()} at {size}, for slides and papers", icon=":material/image:")
+    row.download_button(
+        "CSV", data=export.to_csv_bytes(data), file_name=export.file_name(key, "csv"), mime="text/csv",
+        key=f"csv-{key}", on_click="ignore", help="The data behind the chart (formula-safe)",
+        icon=":material/table:")
+    row.download_button(
+        "XLSX", data=lambda: export.to_xlsx_bytes(data, notes=notes), file_name=export.file_name(key, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{key}",
+        on_click="ignore", help="The data behind the chart, with its sources (formula-safe)",
+        icon=":material/table:")
+    if problem:
+        st.caption(problem)
 
 
 def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, tables: list[str]) -> None:
-    """A chart, its sources and a formula-safe CSV download of the data behind it."""
+    """A chart, the sources of its data, and its exports (images, CSV, XLSX)."""
     st.plotly_chart(fig, width="stretch", key=f"fig-{key}")
-    cols = st.columns([1, 3])
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    cols[0].download_button(
-        "Data (CSV)", export.to_csv_bytes(data), file_name=f"chokepoint-{_slug(key)}-{stamp}.csv",
-        mime="text/csv", key=f"csv-{key}", icon=":material/download:",
-    )
     prov = provenance(data_dir())
     names = [f"{prov[t]['title']} — {prov[t]['producer']}" for t in tables if t in prov]
-    cols[1].caption("Data: " + " · ".join(names))
+    st.caption("Data: " + " · ".join(names))
+    export_buttons(fig, data, key=key, notes=["Sources: " + " · ".join(names)])
 
 
 def footer(tables: list[str]) -> None:
