@@ -65,21 +65,45 @@ def base_connection(data_dir: Path | str = DATA) -> duckdb.DuckDBPyConnection:
         return con
 
 
+def table_sources(data_dir: Path) -> dict[str, Path]:
+    """Table name -> parquet file or hive-partitioned folder for a dataset folder.
+
+    A dataset folder holds ``<table>.parquet`` files and/or ``<table>/`` folders of partitioned
+    parquet (``year=2024/part-0.parquet``; written by the ingesters). Tables it does not hold come
+    from the built-in ``data/`` folder, so an ingested trade dataset still has the catalogue,
+    production, stockpiles and the rest.
+    """
+    out: dict[str, Path] = {}
+    for folder in ([DATA.resolve()] if data_dir == DATA.resolve() else [DATA.resolve(), data_dir]):
+        for p in folder.glob("*.parquet"):
+            out[p.stem] = p
+        for p in folder.iterdir() if folder.is_dir() else []:
+            if p.is_dir() and any(p.rglob("*.parquet")) and not p.name.startswith((".", "_")):
+                out[p.name] = p
+    return dict(sorted(out.items()))
+
+
 def _make_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={
         "autoload_known_extensions": False, "autoinstall_known_extensions": False,
         "threads": 2,
     })
-    tables = sorted(p for p in data_dir.glob("*.parquet"))
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"dataset folder {data_dir} does not exist")
+    tables = table_sources(data_dir)
     if not tables:
         raise FileNotFoundError(f"no parquet tables in {data_dir}: run `python -m chokepoint data build`")
-    for p in tables:
+    for name, p in tables.items():
         # identifiers cannot be bound; the names come from our own files and are checked here
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", p.stem):
-            raise ValueError(f"unexpected table file name {p.name}")
-        path = str(p).replace("'", "''")
-        con.execute(f"CREATE VIEW {p.stem} AS SELECT * FROM read_parquet('{path}')")
-    con.execute("SET allowed_directories = $dirs", {"dirs": [str(data_dir) + "/"]})
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"unexpected table name {name!r} in {p.parent}")
+        if p.is_dir():
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet($glob, hive_partitioning = true)"
+                        .replace("$glob", "'" + str(p / "**" / "*.parquet").replace("'", "''") + "'"))
+        else:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(p).replace(chr(39), chr(39) * 2)}')")
+    dirs = sorted({str(DATA.resolve()) + "/", str(data_dir) + "/"})
+    con.execute("SET allowed_directories = $dirs", {"dirs": dirs})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -102,7 +126,7 @@ def run_query(name: str, data_dir: Path | str = DATA, **params: Any) -> pd.DataF
 
 def preview(table: str, n: int = 20, data_dir: Path | str = DATA) -> pd.DataFrame:
     """First n rows of one dataset table (relation API: no SQL text, name checked against the views)."""
-    if table not in {p.stem for p in Path(data_dir).glob("*.parquet")}:
+    if table not in table_sources(Path(data_dir).resolve()):
         raise QueryError(f"no table named {table!r}")
     cur = base_connection(data_dir).cursor()
     try:
