@@ -1,0 +1,620 @@
+"""Control regimes: the YAML schema of DESIGN.md section 3, the named library, pass fractions.
+
+A regime is a named list of rules; a rule cuts the monthly supply of some materials from one
+controlling country to some destinations. Pure: no Streamlit, no DuckDB.
+
+Month convention (used by ``pass_fraction`` and the cover engine)
+-----------------------------------------------------------------
+The simulation runs over months t = 1..H; month t is the interval (t-1, t] after the simulation
+start. A rule with ``start_month`` s, ``delay_months`` d, ``approval_rate`` a and ``end_month`` e
+(``None`` = never lifts) is *active* in months s < t <= e. Within the active months,
+months s+1 .. s+d deliver nothing (licence review) and later months deliver a share a of the
+normal flow. Outside the active months the rule passes everything (1). So ``start_month: 0,
+delay_months: 1`` cuts month 1 to 0 and months 2+ to a (DESIGN.md section 4 example), and
+``end_month: 6`` means months 1..6 are controlled and month 7 is back to normal.
+
+Rules stack multiplicatively: a line hit by two rules passes the product of their fractions.
+A rule applies to a line when the line's origin is the controller, the material is in the rule's
+expanded materials, and the destination is a target (a destination equal to the controller is
+never a target: export controls do not touch domestic supply; an unknown destination ``None`` is
+treated as a country named in no list, so it is hit by ``all`` and ``{except: [...]}`` rules but
+not by ``[USA, ...]`` rules). An ``extraterritorial`` rule also cuts lines from third countries e
+(e != controller, e != destination) in proportion to e's dependence on the controller for the
+material: pass = 1 - dep_e * (1 - pass_rule(t)).
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from chokepoint import catalog
+
+ROOT = catalog.ROOT
+LIBRARY_DIR = ROOT / "data" / "regimes"
+DEFAULT_HORIZON = 36
+MAX_HORIZON = 600
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+REGIME_KEYS = ("id", "name", "horizon_months", "description", "sources", "calibration", "rules")
+RULE_KEYS = ("controller", "materials", "targets", "approval_rate", "delay_months", "start_month",
+             "end_month", "extraterritorial", "note")
+SOURCE_KEYS = ("title", "url", "note")
+NOT_COUNTRIES = ("ROW", "WLD")  # trade-data areas that cannot control or be targeted
+
+
+class RegimeError(ValueError):
+    """A regime that cannot be used. ``problems`` lists every problem as ``path: message``."""
+
+    def __init__(self, problems: Sequence[str], where: str | None = None):
+        self.problems = list(problems)
+        self.where = where
+        head = f"{where}: " if where else ""
+        if len(self.problems) == 1:
+            msg = head + self.problems[0]
+        else:
+            msg = f"{head}{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(msg)
+
+
+# ------------------------------------------------------------------------------------ model
+@dataclass(frozen=True)
+class Targets:
+    """Destinations a rule applies to: ``all``, ``only`` the listed ISO3s, or all ``except`` them."""
+
+    mode: Literal["all", "only", "except"] = "all"
+    countries: tuple[str, ...] = ()
+
+    def includes(self, iso3: str | None) -> bool:
+        """True if ``iso3`` is a target (``None`` = unknown destination, in no list)."""
+        if self.mode == "all":
+            return True
+        listed = iso3 is not None and iso3 in self.countries
+        return listed if self.mode == "only" else not listed
+
+    def to_yaml(self) -> str | list[str] | dict[str, list[str]]:
+        if self.mode == "all":
+            return "all"
+        if self.mode == "only":
+            return list(self.countries)
+        return {"except": list(self.countries)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One control rule. ``materials`` keeps the selectors as written; ``material_ids`` is their
+    expansion through ``catalog.expand_selector`` (computed, not passed)."""
+
+    controller: str
+    materials: tuple[str, ...]
+    approval_rate: float
+    targets: Targets = Targets()
+    delay_months: int = 0
+    start_month: int = 0
+    end_month: int | None = None
+    extraterritorial: bool = False
+    note: str = ""
+    material_ids: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        problems = _rule_value_problems(self, "rule")
+        ids: set[str] = set()
+        for i, m in enumerate(self.materials):
+            try:
+                ids |= catalog.expand_selector(m)
+            except catalog.CatalogError as e:
+                problems.append(f"rule.materials[{i}]: {e}")
+        if problems:
+            raise RegimeError(problems)
+        object.__setattr__(self, "material_ids", frozenset(ids))
+
+    def applies_to(self, destination: str | None) -> bool:
+        """True if this rule restricts exports to ``destination``."""
+        return destination != self.controller and self.targets.includes(destination)
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A named control regime (DESIGN.md section 3)."""
+
+    id: str
+    name: str
+    rules: tuple[Rule, ...] = ()
+    horizon_months: int = DEFAULT_HORIZON
+    description: str = ""
+    sources: tuple[Source, ...] = ()
+    calibration: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules", tuple(self.rules))
+        object.__setattr__(self, "sources", tuple(self.sources))
+        problems = []
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            problems.append(f"id: {self.id!r} must be lowercase letters, digits and hyphens")
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append("name: must be a non-empty string")
+        if _bad_int(self.horizon_months, 1, MAX_HORIZON):
+            problems.append(f"horizon_months: {self.horizon_months!r} must be a whole number of months 1–{MAX_HORIZON}")
+        if problems:
+            raise RegimeError(problems)
+
+
+def _bad_int(v: Any, lo: int, hi: float = float("inf")) -> bool:
+    return isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi
+
+
+def _rule_value_problems(r: Rule, path: str) -> list[str]:
+    """Range checks shared by direct construction and parsing (values already typed)."""
+    p = []
+    if isinstance(r.approval_rate, bool) or not isinstance(r.approval_rate, (int, float)) \
+            or not 0.0 <= r.approval_rate <= 1.0:
+        p.append(f"{path}.approval_rate: {r.approval_rate!r} is outside 0–1")
+    if _bad_int(r.delay_months, 0):
+        p.append(f"{path}.delay_months: {r.delay_months!r} must be a whole number of months >= 0")
+    if _bad_int(r.start_month, 0):
+        p.append(f"{path}.start_month: {r.start_month!r} must be a whole number of months >= 0")
+    if r.end_month is not None and (_bad_int(r.end_month, 1) or
+                                    (not _bad_int(r.start_month, 0) and r.end_month <= r.start_month)):
+        p.append(f"{path}.end_month: {r.end_month!r} must be null or a whole month after start_month ({r.start_month})")
+    if not isinstance(r.extraterritorial, bool):
+        p.append(f"{path}.extraterritorial: {r.extraterritorial!r} must be true or false")
+    if not r.materials:
+        p.append(f"{path}.materials: at least one material is required")
+    if not isinstance(r.controller, str) or not catalog.is_iso3(r.controller) or r.controller in NOT_COUNTRIES:
+        p.append(f"{path}.controller: {r.controller!r} is not an ISO3 country code")
+    return p
+
+
+# ------------------------------------------------------------------------------ parsing
+def _unknown_keys(d: Mapping, allowed: Sequence[str], path: str, errs: list[str]) -> None:
+    for k in d:
+        if k not in allowed:
+            close = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.5)
+            hint = f" — did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
+            errs.append(f"{path}{k}: unknown key{hint}")
+
+
+def _int(v: Any, path: str, lo: int, errs: list[str]) -> int | None:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if _bad_int(v, lo):
+        errs.append(f"{path}: {v!r} must be a whole number of months >= {lo}")
+        return None
+    return int(v)
+
+
+def _country(text: Any, path: str, errs: list[str]) -> list[str]:
+    """ISO3 codes for one country text (``EU``/``EUN`` expands to the EU27)."""
+    if not isinstance(text, str):
+        errs.append(f"{path}: {text!r} is not a country name or code")
+        return []
+    try:
+        iso3 = catalog.country_iso3(text)
+    except catalog.CatalogError as e:
+        errs.append(f"{path}: {e}")
+        return []
+    if iso3 == "EUN":
+        return list(catalog.EU27)
+    if iso3 in NOT_COUNTRIES:
+        errs.append(f"{path}: {text!r} is not a country")
+        return []
+    return [iso3]
+
+
+def _targets(v: Any, path: str, errs: list[str]) -> Targets:
+    if isinstance(v, str) and v.strip().lower() == "all":
+        return Targets("all")
+    mode: Literal["only", "except"] = "only"
+    items = v
+    if isinstance(v, Mapping):
+        _unknown_keys(v, ("except",), path + ".", errs)
+        if "except" not in v:
+            errs.append(f"{path}: a mapping must be {{except: [ISO3, ...]}}")
+            return Targets("all")
+        mode, items = "except", v["except"]
+        if items is None:
+            items = []
+    if isinstance(items, str):
+        items = [items]
+    if not isinstance(items, list):
+        errs.append(f"{path}: {v!r} must be 'all', a list of countries or {{except: [...]}}")
+        return Targets("all")
+    if mode == "only" and not items:
+        errs.append(f"{path}: empty target list (use 'all' for every destination)")
+    codes: list[str] = []
+    for i, c in enumerate(items):
+        where = f"{path}.except[{i}]" if mode == "except" else f"{path}[{i}]" if isinstance(v, list) else path
+        for iso3 in _country(c, where, errs):
+            if iso3 not in codes:
+                codes.append(iso3)
+    return Targets(mode, tuple(codes))
+
+
+def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
+    if not isinstance(d, Mapping):
+        errs.append(f"{path}: must be a mapping of rule fields")
+        return None
+    n0 = len(errs)
+    _unknown_keys(d, RULE_KEYS, path + ".", errs)
+    for k in ("controller", "materials", "approval_rate"):
+        if k not in d:
+            errs.append(f"{path}.{k}: required")
+    controller = None
+    if "controller" in d:
+        got = _country(d["controller"], f"{path}.controller", errs)
+        controller = got[0] if len(got) == 1 else None
+        if len(got) > 1:
+            errs.append(f"{path}.controller: must be one country")
+    mats = d.get("materials", [])
+    if isinstance(mats, str):
+        mats = [mats]
+    if not isinstance(mats, list) or ("materials" in d and not mats):
+        errs.append(f"{path}.materials: must be a non-empty list of material ids or group names")
+        mats = []
+    for i, m in enumerate(mats):
+        try:
+            catalog.expand_selector(str(m))
+        except catalog.CatalogError as e:
+            errs.append(f"{path}.materials[{i}]: {e}")
+    rate = d.get("approval_rate")
+    if "approval_rate" in d:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            errs.append(f"{path}.approval_rate: {rate!r} is not a number")
+        elif not 0.0 <= rate <= 1.0:
+            errs.append(f"{path}.approval_rate: {rate} is outside 0–1")
+    delay = _int(d.get("delay_months", 0), f"{path}.delay_months", 0, errs)
+    start = _int(d.get("start_month", 0), f"{path}.start_month", 0, errs)
+    end = d.get("end_month")
+    if end is not None:
+        end = _int(end, f"{path}.end_month", 1, errs)
+        if end is not None and start is not None and end <= start:
+            errs.append(f"{path}.end_month: {end} must be after start_month ({start})")
+    et = d.get("extraterritorial", False)
+    if not isinstance(et, bool):
+        errs.append(f"{path}.extraterritorial: {et!r} must be true or false")
+    note = d.get("note", "")
+    if not isinstance(note, str):
+        errs.append(f"{path}.note: must be text")
+    targets = _targets(d.get("targets", "all"), f"{path}.targets", errs)
+    if len(errs) > n0:
+        return None
+    return Rule(controller=controller, materials=tuple(str(m) for m in mats), approval_rate=float(rate),
+                targets=targets, delay_months=delay, start_month=start, end_month=end,
+                extraterritorial=et, note=note.strip())
+
+
+def parse_regime(d: Any, where: str | None = None) -> Regime:
+    """Validate a mapping (parsed YAML) into a ``Regime``; ``RegimeError`` lists every problem."""
+    if not isinstance(d, Mapping):
+        raise RegimeError([f"regime must be a mapping of fields, got {type(d).__name__}"], where)
+    errs: list[str] = []
+    _unknown_keys(d, REGIME_KEYS, "", errs)
+    for k in ("id", "name"):
+        if k not in d:
+            errs.append(f"{k}: required")
+    rid, name = d.get("id"), d.get("name")
+    if "id" in d and (not isinstance(rid, str) or not ID_RE.match(rid)):
+        errs.append(f"id: {rid!r} must be lowercase letters, digits and hyphens (e.g. 'apr-2025-licensing')")
+    if "name" in d and (not isinstance(name, str) or not name.strip()):
+        errs.append("name: must be a non-empty string")
+    horizon = d.get("horizon_months", DEFAULT_HORIZON)
+    if isinstance(horizon, float) and horizon.is_integer():
+        horizon = int(horizon)
+    if _bad_int(horizon, 1, MAX_HORIZON):
+        errs.append(f"horizon_months: {horizon!r} must be a whole number of months 1–{MAX_HORIZON}")
+    for k in ("description", "calibration"):
+        if not isinstance(d.get(k, ""), str):
+            errs.append(f"{k}: must be text")
+    sources: list[Source] = []
+    raw_sources = d.get("sources") or []
+    if not isinstance(raw_sources, list):
+        errs.append("sources: must be a list of {title, url?, note?}")
+        raw_sources = []
+    for i, s in enumerate(raw_sources):
+        p = f"sources[{i}]"
+        if not isinstance(s, Mapping):
+            errs.append(f"{p}: must be a mapping {{title, url?, note?}}")
+            continue
+        _unknown_keys(s, SOURCE_KEYS, p + ".", errs)
+        if not isinstance(s.get("title"), str) or not s.get("title", "").strip():
+            errs.append(f"{p}.title: required text")
+        for k in ("url", "note"):
+            if s.get(k) is not None and not isinstance(s[k], str):
+                errs.append(f"{p}.{k}: must be text")
+        sources.append(Source(str(s.get("title", "")), s.get("url"), s.get("note")))
+    raw_rules = d.get("rules", [])
+    if raw_rules is None:
+        raw_rules = []
+    if not isinstance(raw_rules, list):
+        errs.append("rules: must be a list of rules (may be empty)")
+        raw_rules = []
+    rules = [_parse_rule(r, f"rules[{i}]", errs) for i, r in enumerate(raw_rules)]
+    if errs:
+        raise RegimeError(errs, where)
+    return Regime(id=rid, name=name.strip(), rules=tuple(r for r in rules if r is not None),
+                  horizon_months=int(horizon), description=str(d.get("description", "")).strip(),
+                  sources=tuple(sources), calibration=str(d.get("calibration", "")).strip())
+
+
+def load_regime(text_or_path: str | Path) -> Regime:
+    """A regime from a YAML file path or YAML text."""
+    where = None
+    text = text_or_path
+    if isinstance(text_or_path, Path) or (
+            "\n" not in str(text_or_path) and str(text_or_path).endswith((".yml", ".yaml"))):
+        path = Path(text_or_path)
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise RegimeError([f"cannot read: {e.strerror or e}"], where) from None
+    try:
+        data = yaml.safe_load(str(text))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise RegimeError([f"invalid YAML: {at}{getattr(e, 'problem', None) or e}"], where) from None
+    return parse_regime(data, where)
+
+
+def load_library(directory: str | Path = LIBRARY_DIR) -> dict[str, Regime]:
+    """Every ``*.yml``/``*.yaml`` regime in ``directory`` by id, in file-name order.
+
+    Problems in all files are collected into one ``RegimeError``; a duplicate id is an error."""
+    out: dict[str, Regime] = {}
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+    files = sorted(p for p in Path(directory).iterdir() if p.suffix in (".yml", ".yaml"))
+    for path in files:
+        try:
+            r = load_regime(path)
+        except RegimeError as e:
+            problems += [f"{path.name}: {p}" for p in e.problems]
+            continue
+        if r.id in seen:
+            problems.append(f"{path.name}: id: duplicate id {r.id!r} (also in {seen[r.id]})")
+            continue
+        seen[r.id] = path.name
+        out[r.id] = r
+    if problems:
+        raise RegimeError(problems, str(directory))
+    return out
+
+
+# ----------------------------------------------------------------------------- writing
+def regime_to_dict(regime: Regime) -> dict[str, Any]:
+    """Plain mapping in schema order; ``parse_regime(regime_to_dict(r)) == r``."""
+    d: dict[str, Any] = {"id": regime.id, "name": regime.name, "horizon_months": regime.horizon_months}
+    if regime.description:
+        d["description"] = regime.description
+    d["sources"] = [{k: v for k, v in dataclasses.asdict(s).items() if v is not None} for s in regime.sources]
+    d["calibration"] = regime.calibration
+    d["rules"] = []
+    for r in regime.rules:
+        rd: dict[str, Any] = {
+            "controller": r.controller, "materials": list(r.materials), "targets": r.targets.to_yaml(),
+            "approval_rate": r.approval_rate, "delay_months": r.delay_months,
+            "start_month": r.start_month, "end_month": r.end_month,
+            "extraterritorial": r.extraterritorial,
+        }
+        if r.note:
+            rd["note"] = r.note
+        d["rules"].append(rd)
+    return d
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_rep(dumper: yaml.SafeDumper, s: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None)
+
+
+def _list_rep(dumper: yaml.SafeDumper, xs: list) -> yaml.Node:
+    flow = all(isinstance(x, (str, int, float)) for x in xs)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", xs, flow_style=flow)
+
+
+_Dumper.add_representer(str, _str_rep)
+_Dumper.add_representer(list, _list_rep)
+
+
+def regime_to_yaml(regime: Regime) -> str:
+    """YAML text for a regime, in schema order; ``load_regime(regime_to_yaml(r)) == r``."""
+    return yaml.dump(regime_to_dict(regime), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     width=100, default_flow_style=False)
+
+
+# ------------------------------------------------------------------------ transformations
+def with_target(regime: Regime, iso3: str) -> Regime:
+    """The regime retargeted at one country: every rule with a target list gets ``[iso3]``.
+
+    Meant for ``ban-one-country``; the id gets the country code (``ban-one-country-deu``) and the
+    old country's name in ``name`` is replaced by the new one."""
+    iso3 = catalog.country_iso3(iso3)
+    listed = [r for r in regime.rules if r.targets.mode == "only"]
+    if not listed:
+        raise RegimeError([f"with_target: regime {regime.id!r} has no rule with a target list"])
+    old = {c for r in listed for c in r.targets.countries}
+    rules = tuple(dataclasses.replace(r, targets=Targets("only", (iso3,))) if r.targets.mode == "only" else r
+                  for r in regime.rules)
+    name = regime.name
+    for c in old:
+        name = name.replace(catalog.country_name(c), catalog.country_name(iso3))
+    if name == regime.name and old != {iso3}:
+        name = f"{regime.name} (target: {catalog.country_name(iso3)})"
+    return dataclasses.replace(regime, id=f"{regime.id}-{iso3.lower()}", name=name, rules=rules)
+
+
+def with_rule_params(regime: Regime, *, approval_rate: float | None = None,
+                     delay_months: int | None = None) -> Regime:
+    """The regime with every rule's approval rate and/or delay replaced (``None`` keeps it).
+    Used for uncertainty bands (``cover.cover_band``)."""
+    changes: dict[str, Any] = {}
+    if approval_rate is not None:
+        changes["approval_rate"] = float(approval_rate)
+    if delay_months is not None:
+        changes["delay_months"] = int(delay_months)
+    return dataclasses.replace(regime, rules=tuple(dataclasses.replace(r, **changes) for r in regime.rules))
+
+
+# ---------------------------------------------------------------------------- pass fractions
+def pass_fraction(rule: Rule, t: int | np.ndarray) -> float | np.ndarray:
+    """Share of a controlled line's normal monthly flow delivered in month ``t`` (1-based).
+
+    1 for t <= start_month or t > end_month (inactive); 0 for start_month < t <=
+    start_month + delay_months; ``approval_rate`` for the remaining active months.
+    Example: start 0, delay 1, rate a -> month 1: 0, months 2..: a."""
+    tt = np.asarray(t)
+    end = np.inf if rule.end_month is None else rule.end_month
+    active = (tt > rule.start_month) & (tt <= end)
+    out = np.where(active, np.where(tt <= rule.start_month + rule.delay_months, 0.0, rule.approval_rate), 1.0)
+    return float(out) if out.ndim == 0 else out
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Supply lines (material, origin -> destination) as integer codes into ``names``, built once
+    with ``index_lines`` and reused for every regime (rule tests become table look-ups)."""
+
+    names: tuple[Any, ...]  # distinct material ids and country codes; None (unknown) is last
+    mat: np.ndarray
+    dest: np.ndarray
+    orig: np.ndarray
+    dep: np.ndarray         # dependence of the origin on the controller, for the line's material
+
+    def __len__(self) -> int:
+        return len(self.mat)
+
+    def code(self, name: str) -> int:
+        """Code of ``name`` (-2 if absent, which matches no line)."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            return -2
+
+    def table(self, pred) -> np.ndarray:
+        """Boolean look-up table: ``pred(name)`` for every code."""
+        return np.fromiter((pred(x) for x in self.names), bool, len(self.names))
+
+
+def index_lines(material_ids: Sequence[str], destinations: Sequence[str | None],
+                origins: Sequence[str | None], dependence: Sequence[float] | np.ndarray | None = None
+                ) -> Lines:
+    """Factorise line attributes once (None/NaN destination = unknown; missing dependence = 0).
+    Accepts lists, arrays or pandas Series (factorised without per-row Python objects)."""
+    cols = [pd.factorize(pd.Series(list(x) if not isinstance(x, (pd.Series, np.ndarray)) else x,
+                                   dtype=object if not isinstance(x, pd.Series) else None),
+                         use_na_sentinel=True)
+            for x in (material_ids, destinations, origins)]
+    names = tuple(dict.fromkeys(v for _, u in cols for v in u.tolist())) + (None,)
+    pos = {v: i for i, v in enumerate(names)}
+    mat, dest, orig = (np.append(np.array([pos[v] for v in u.tolist()], dtype=np.int64),
+                                 len(names) - 1)[c] for c, u in cols)   # code -1 -> None (last)
+    n = len(mat)
+    dep = np.zeros(n) if dependence is None else np.nan_to_num(np.asarray(dependence, float), nan=0.0)
+    return Lines(names, mat, dest, orig, dep)
+
+
+def rule_hits(rule: Rule, ln: Lines) -> tuple[np.ndarray, np.ndarray]:
+    """(direct, third) boolean masks of the lines a rule cuts: lines from the controller, and
+    (extraterritorial rules only) lines from third countries other than the destination."""
+    ctrl = ln.code(rule.controller)
+    hit = ln.table(rule.material_ids.__contains__)[ln.mat]
+    hit &= ln.table(rule.applies_to)[ln.dest]
+    direct = hit & (ln.orig == ctrl)
+    if not rule.extraterritorial:
+        return direct, np.zeros_like(hit)
+    return direct, hit & (ln.orig != ctrl) & (ln.orig != ln.dest)
+
+
+def _as_lines(material_ids, destinations, origins, dependence) -> Lines:
+    return material_ids if isinstance(material_ids, Lines) else index_lines(
+        material_ids, destinations, origins, dependence)
+
+
+def lines_pass(regime: Regime, material_ids: Sequence[str] | Lines, destinations: Sequence[str | None] = (),
+               origins: Sequence[str | None] = (), horizon: int = DEFAULT_HORIZON,
+               dependence: Sequence[float] | np.ndarray | None = None,
+               only: np.ndarray | None = None) -> np.ndarray:
+    """Pass fractions [n_lines, horizon] for many supply lines at once (vectorised over lines).
+
+    Line i carries ``material_ids[i]`` from ``origins[i]`` to ``destinations[i]``;
+    ``dependence[i]`` is the share of that origin's supply of the material that comes from the
+    rule's controller (used by extraterritorial rules only; missing/NaN counts as 0).
+    Rules multiply: a line under two rules passes the product. ``material_ids`` may instead be a
+    prebuilt ``Lines``; ``only`` (indices) restricts the output to those lines."""
+    ln = _as_lines(material_ids, destinations, origins, dependence)
+    idx = np.arange(len(ln)) if only is None else np.asarray(only)
+    out = np.ones((len(idx), horizon))
+    t = np.arange(1, horizon + 1)
+    for rule in regime.rules:
+        vec = pass_fraction(rule, t)
+        if np.all(vec == 1.0):
+            continue
+        direct, third = (m[idx] for m in rule_hits(rule, ln))
+        out[direct] *= vec
+        third &= ln.dep[idx] > 0
+        if third.any():
+            out[third] *= 1.0 - ln.dep[idx][third, None] * (1.0 - vec)
+    return out
+
+
+def line_exposure(regime: Regime, material_ids: Sequence[str] | Lines, destinations: Sequence[str | None] = (),
+                  origins: Sequence[str | None] = (), dependence: Sequence[float] | np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: (direct, extraterritorial). ``direct`` is True when some rule covers the line
+    from its controller (whether or not the rule is active within the horizon); ``extraterritorial``
+    is the largest dependence through which an extraterritorial rule reaches a third-country line
+    (0 for direct lines). Summing share x these gives the controlled and extraterritorial shares.
+    With dependence all ones, ``extraterritorial > 0`` marks every line an extraterritorial rule reaches."""
+    ln = _as_lines(material_ids, destinations, origins, dependence)
+    direct = np.zeros(len(ln), bool)
+    et = np.zeros(len(ln))
+    for rule in regime.rules:
+        d, t = rule_hits(rule, ln)
+        direct |= d
+        if t.any():
+            et = np.maximum(et, np.where(t, ln.dep, 0.0))
+    return direct, np.where(direct, 0.0, et)
+
+
+def line_pass_matrix(regime: Regime, material_id: str, destination_iso3: str | None,
+                     origins: Sequence[str], horizon: int | None = None,
+                     dependence: Mapping[str, float] | None = None) -> np.ndarray:
+    """Pass fractions [len(origins), horizon] of one holder's supply lines of one material.
+
+    ``dependence`` maps a third-country origin to the share of its supply of the material that
+    comes from the controller (extraterritorial rules); origins missing from it count as 0 —
+    ``missing_dependence`` lists them so callers can report it. ``ROW`` and unknown origins are
+    never the controller."""
+    h = regime.horizon_months if horizon is None else int(horizon)
+    dep = [float((dependence or {}).get(o, 0.0)) for o in origins]
+    n = len(origins)
+    return lines_pass(regime, [material_id] * n, [destination_iso3] * n, list(origins), h, dep)
+
+
+def missing_dependence(regime: Regime, material_id: str, destination_iso3: str | None,
+                       origins: Sequence[str], dependence: Mapping[str, float] | None) -> list[str]:
+    """Third-country origins an extraterritorial rule would cut but whose dependence is unknown
+    (taken as 0 by ``line_pass_matrix``)."""
+    dep = dependence or {}
+    n = len(origins)
+    _, et = line_exposure(regime, [material_id] * n, [destination_iso3] * n, list(origins), np.ones(n))
+    return [o for o, e in zip(origins, et) if e > 0 and o not in dep]
