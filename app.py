@@ -1,12 +1,15 @@
 """Chokepoint: router, shared sidebar and footer. Run from the repo root: `make run`."""
 import streamlit as st
 
+from chokepoint import ui
+
 st.set_page_config(page_title="Chokepoint — critical-minerals dependency", page_icon=":material/link_off:",
                    layout="wide")
 
 PAGES = {
     "Picture": [
         st.Page("pages/overview.py", title="Overview", icon=":material/public:", default=True),
+        st.Page("pages/exposure.py", title="Exposure", icon=":material/hub:"),
     ],
     "Reference": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/dataset:"),
@@ -18,8 +21,8 @@ with st.sidebar:
     st.markdown("### Chokepoint")
     st.caption("Exposure to China's export controls on rare earths, titanium and magnesium, "
                "and how long stocks last under each control regime.")
-    st.caption("Dataset: **built-in** (published figures, cited per table). "
-               "Estimates are labelled as estimates.")
+    ui.dataset_picker()
+    st.caption("Built-in dataset: published figures, cited per table. Estimates are labelled as estimates.")
 
 page.run()
 

@@ -1,0 +1,455 @@
+"""Country exposure: supplier shares, China's direct share, concentration, import reliance and
+look-through (indirect) exposure through third countries.
+
+Definitions (per importer c, material = a set of HS lines, year, basis = value or quantity):
+
+* ``share(c, e)``: supplier e's share of c's imports on the basis. ``ROW`` is the published
+  rest-of-world bucket: it counts in the denominator and is never the "top supplier".
+* ``direct(c) = share(c, CHN)``. In the built-in extract (top five suppliers + ROW per importer)
+  China may hide inside ROW when it is not a top-five supplier: ``china_listed`` says so.
+* ``hhi(c) = sum_e share(c, e)^2`` (0-1) with ROW counted as ONE supplier. Merging suppliers
+  can only raise the index, so this is an UPPER bound of the true HHI; ``hhi_min`` drops ROW's
+  square (as if ROW were many tiny suppliers), a LOWER bound. On full BACI there is no ROW row
+  and both are equal.
+* Look-through: ``indirect(c) = sum_{e != CHN} share(c, e) * dependence(e)``, where
+  ``dependence(e)`` is e's China share for the UPSTREAM input of the HS line (``UPSTREAM``):
+  magnets (850511) are made from rare-earth metals and compounds (280530/284690); unwrought
+  magnesium (810411) from primary magnesium smelting; unwrought titanium (810820) from titanium
+  sponge. ``total = direct + indirect`` (never above 1; indirect <= 1 - direct by construction).
+  One level only: a supplier's own suppliers' dependence is not chained.
+
+``dependence(e)`` takes the best evidence available, in this order, and says which it used:
+
+1. ``ROW`` bucket -> the world fallback below (it is not a country);
+2. a domestic producer of the upstream input (production table) -> 0, assumed to use its own
+   output (magnesium smelters, titanium sponge makers; no such rule for magnets, since the
+   production table knows magnet makers only for China);
+3. a published country figure: e's import-source share from China for the upstream input
+   (import_shares; for an EU member, the EU-wide figure) -> ``published country figure``;
+4. magnesium and titanium (``reexport_only``): a supplier that is not a producer can only
+   re-export, so its own China share for the SAME HS line in the trade data is used;
+   magnets: magnet makers everywhere run on refined rare earths, so 5 applies, raised to the
+   supplier's own China share of magnet imports when that is higher (a re-exporter);
+5. China's share of world production at the upstream stage (refining 91% for rare earths,
+   primary magnesium 95%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
+
+Evidence 5 (and published figures more than four years older than the trade year) is marked
+``thin``: the page and the CLI say where the look-through rests on the world fallback. Everything here is pure (DataFrames in, DataFrames out) except ``load``, which runs
+the queries through an injectable ``run(name, **params)`` (db.run_query by default; the app
+passes its cached ``ui.query``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import catalog, db
+
+CONTROLLER = "CHN"
+ROW = "ROW"
+BASES = ("value", "quantity")
+
+Runner = Callable[..., pd.DataFrame]
+
+
+class ExposureDataError(ValueError):
+    """The data holds nothing for what was asked (never answered with a silent zero)."""
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """What a supplier of an HS line needs from upstream, and where its China share comes from."""
+
+    hs6: str
+    input_label: str
+    published_materials: tuple[str, ...]  # import_shares selectors, most specific first
+    world_material: str                    # production: China's world share at this stage = fallback
+    world_stage: str
+    producer_material: str | None = None   # a domestic producer at this stage supplies itself
+    producer_stage: str | None = None
+    #: True when only the producers listed can make the product (smelting, sponge): any other
+    #: supplier re-exports, so its own China share for the same HS line is the right evidence.
+    #: False for magnets: magnet makers everywhere use refined rare earths, so the world refining
+    #: share applies, raised to the supplier's own China share of magnet imports when higher.
+    reexport_only: bool = False
+
+
+#: The look-through mapping (also printed on the Exposure page).
+UPSTREAM: dict[str, Upstream] = {
+    "850511": Upstream(
+        "850511", "rare-earth metals and compounds (HS 280530, 284690)",
+        ("rare_earth_compounds", "rare_earth_metals", "rare_earths", "light_rare_earths",
+         "heavy_rare_earths", "permanent_magnets"),
+        "rare_earth_compounds", "refining", reexport_only=False),
+    "810411": Upstream(
+        "810411", "primary magnesium metal (smelting)",
+        ("magnesium_metal", "magnesium"), "magnesium_metal", "metal",
+        producer_material="magnesium_metal", producer_stage="metal", reexport_only=True),
+    "810820": Upstream(
+        "810820", "titanium sponge",
+        ("titanium_sponge", "titanium_unwrought", "titanium"), "titanium_sponge", "metal",
+        producer_material="titanium_sponge", producer_stage="metal", reexport_only=True),
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What is being asked: one importer, one material (as HS lines), one year, one basis."""
+
+    importer: str
+    material: str          # catalogue id, or "hs:<code>" when an HS code was given
+    hs6: tuple[str, ...]
+    year: int
+    basis: str
+
+    @property
+    def label(self) -> str:
+        return material_label(self.material, self.hs6)
+
+
+@dataclass
+class Exposure:
+    selection: Selection
+    suppliers: pd.DataFrame        # supplier, value_usd, quantity_t, share, rank, dependence, ...
+    summary: dict
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ names and selections
+def material_label(material: str, hs6: tuple[str, ...]) -> str:
+    """Display label: the catalogue name (which names its HS line when it has one) or the HS code."""
+    codes = ", ".join(hs6)
+    if material.startswith("hs:"):
+        desc = catalog.hs_codes().get(hs6[0], {}).get("description", "")
+        return f"HS {codes}" + (f" ({desc.split(',')[0]})" if desc else "")
+    name = catalog.materials()[material].name
+    return name if "HS" in name else f"{name} (HS {codes})"
+
+
+def resolve_material(text: str) -> tuple[str, tuple[str, ...]]:
+    """(material key, HS lines) for a catalogue id/name/synonym or a 6-digit HS code.
+
+    CatalogError (with the closest names) when neither; an HS code outside the catalogue too.
+    """
+    t = str(text).strip().replace(".", "").replace(" ", "")
+    if re.fullmatch(r"\d{6}", t):
+        if t not in catalog.hs_codes():
+            import difflib
+            raise catalog.CatalogError("HS code", text, difflib.get_close_matches(t, list(catalog.hs_codes()), 3, 0.5))
+        return f"hs:{t}", (t,)
+    mid = catalog.resolve_material(text)
+    return mid, catalog.materials()[mid].hs6
+
+
+def resolve_country(text: str) -> str:
+    return catalog.country_iso3(text)
+
+
+def default_runner(data_dir: Path | str = db.DATA) -> Runner:
+    return partial(db.run_query, data_dir=data_dir)
+
+
+def select(importer: str, material: str, year: int | None = None, basis: str = "value",
+           run: Runner | None = None) -> Selection:
+    """Validate a request against the catalogue and the data; ExposureDataError names what exists."""
+    run = run or default_runner()
+    if basis not in BASES:
+        raise ExposureDataError(f"basis must be 'value' or 'quantity', not {basis!r}")
+    iso = resolve_country(importer)
+    key, hs6 = resolve_material(material)
+    cov = run("exposure_trade_coverage")
+    have = cov[cov["hs6"].isin(hs6)]
+    label = material_label(key, hs6)
+    if have.empty:
+        lines = ", ".join(f"{r.hs6} ({r.material_id})" for r in cov.drop_duplicates("hs6").itertuples())
+        raise ExposureDataError(f"no bilateral trade data for {label} in this dataset; "
+                                f"it has HS {lines}")
+    years = sorted(set(have["year"].astype(int)))
+    if year is None:
+        year = years[-1]
+    elif int(year) not in years:
+        raise ExposureDataError(f"no {label} trade data for {year}; years with data: "
+                                f"{', '.join(map(str, years))}")
+    sel = Selection(iso, key, tuple(hs6), int(year), basis)
+    importers = run("exposure_china_share_by_importer", hs6_list=list(hs6), year=int(year), basis=basis)
+    if iso not in set(importers["importer"]):
+        import difflib
+        names = {catalog.country_name(c): c for c in importers["importer"]}
+        close = difflib.get_close_matches(catalog.country_name(iso), list(names), 3, 0.5)
+        hint = f"; closest importers with data: {', '.join(close)}" if close else ""
+        raise ExposureDataError(
+            f"no {year} imports of {label} recorded for {catalog.country_name(iso)} ({iso}) in this "
+            f"dataset ({len(names)} importers have data{hint})")
+    return sel
+
+
+# ------------------------------------------------------------------ pure metrics
+def hhi(shares: pd.Series | list[float]) -> float:
+    """Herfindahl-Hirschman index (0-1) of shares that sum to 1 (NaN shares ignored).
+
+    A bucket such as ROW counted as one supplier makes this an upper bound of the true index.
+    """
+    s = pd.Series(shares, dtype="float64").dropna()
+    return float((s * s).sum())
+
+
+def summarise(suppliers: pd.DataFrame) -> dict:
+    """Direct China share, top supplier (never ROW), HHI bounds from a supplier-share frame."""
+    s = suppliers.dropna(subset=["share"])
+    named = s[s["supplier"] != ROW]
+    top = named.loc[named["share"].idxmax()] if len(named) else None
+    row_share = float(s.loc[s["supplier"] == ROW, "share"].sum())
+    return {
+        "china_share_direct": float(s.loc[s["supplier"] == CONTROLLER, "share"].sum()),
+        "hhi": hhi(s["share"]),
+        "hhi_min": hhi(named["share"]),
+        "top_supplier": None if top is None else str(top["supplier"]),
+        "top_share": None if top is None else float(top["share"]),
+        "row_share": row_share,
+        "china_listed": bool((suppliers["supplier"] == CONTROLLER).any()),
+        "value_usd": float(suppliers["value_usd"].sum()),
+        "quantity_t": float(suppliers["quantity_t"].sum()) if suppliers["quantity_t"].notna().any() else None,
+    }
+
+
+def _period_end(period: str) -> int | None:
+    years = re.findall(r"\d{4}", str(period))
+    return int(years[-1]) if years else None
+
+
+def dependence(suppliers: list[str], upstream: Upstream | None, *, year: int,
+               published: pd.DataFrame, own_china_share: dict[str, float],
+               producers: pd.DataFrame, world: pd.Series | None) -> pd.DataFrame:
+    """Each supplier's dependence on China for the upstream input, with its basis (module docstring).
+
+    published: exposure_upstream_published rows; own_china_share: {country: China share of its own
+    imports of the same HS line}; producers: exposure_producers rows; world: a
+    production_concentration row (china_share, year, source) for the upstream stage.
+    Output columns: supplier, dependence (0-1), dependence_basis, dependence_source, thin (bool).
+    """
+    rows = []
+    prod = set() if producers is None or producers.empty else set(
+        producers.loc[(producers["country"] != "WLD") & (producers["quantity_t"].fillna(0) > 0), "country"])
+    if upstream is None:
+        for e in suppliers:
+            rows.append((e, 1.0 if e == CONTROLLER else math.nan, "no upstream mapping for this HS line", "", True))
+        return pd.DataFrame(rows, columns=["supplier", "dependence", "dependence_basis", "dependence_source", "thin"])
+    pub = {}
+    if published is not None and len(published):
+        order = {m: i for i, m in enumerate(upstream.published_materials)}
+        p = published[published["material"].isin(order)].copy()
+        p["o"] = p["material"].map(order)
+        for r in p.sort_values(["importer", "o"]).itertuples():
+            pub.setdefault(r.importer, r)
+    fallback = (math.nan, "no world production share for the upstream stage", "")
+    if world is not None:
+        fallback = (float(world["china_share"]),
+                    f"world {upstream.world_stage} share of China, {int(world['year'])} (fallback)",
+                    str(world["source"]))
+    for e in suppliers:
+        if e == CONTROLLER:
+            rows.append((e, 1.0, "China itself (direct)", "", False))
+        elif e == ROW:
+            rows.append((e, fallback[0], "ROW bucket: " + fallback[1], fallback[2], True))
+        elif e in prod:
+            rows.append((e, 0.0, f"domestic producer of {upstream.input_label} (production table): "
+                                 "assumed to use its own output", "production", False))
+        elif e in pub or (e in catalog.EU27 and "EUN" in pub):
+            r = pub.get(e) or pub["EUN"]
+            who = "published country figure" if e in pub else "published EU figure"
+            end = _period_end(r.period)
+            old = end is not None and end < year - 4
+            rows.append((e, float(r.share), f"{who}: {r.material}, {r.period} ({r.share_basis})"
+                         + (" — old" if old else ""), r.source, old))
+        elif upstream.reexport_only and e in own_china_share and not math.isnan(own_china_share[e]):
+            rows.append((e, float(own_china_share[e]),
+                         f"not a producer of {upstream.input_label}: re-exports; its own imports of the "
+                         f"same HS line from China, {year}", "trade_flows", False))
+        elif (not upstream.reexport_only and e in own_china_share and not math.isnan(fallback[0])
+              and own_china_share[e] > fallback[0]):
+            rows.append((e, float(own_china_share[e]),
+                         f"its own imports of the same HS line from China, {year} (above the world "
+                         f"{upstream.world_stage} share)", "trade_flows", False))
+        else:
+            rows.append((e, fallback[0], fallback[1], fallback[2], True))
+    out = pd.DataFrame(rows, columns=["supplier", "dependence", "dependence_basis", "dependence_source", "thin"])
+    out["dependence"] = out["dependence"].clip(0, 1)
+    return out
+
+
+def look_through(suppliers: pd.DataFrame, dep: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Per-supplier indirect contributions and the direct / indirect / total split.
+
+    indirect = sum over suppliers e != CHN of share(c, e) * dependence(e); unknown dependence
+    counts as 0 and is reported in ``indirect_unknown_share``. Indirect never exceeds 1 - direct.
+    """
+    d = suppliers.merge(dep, on="supplier", how="left")
+    d["indirect_share"] = (d["share"] * d["dependence"]).where(d["supplier"] != CONTROLLER, 0.0)
+    direct = float(d.loc[d["supplier"] == CONTROLLER, "share"].sum())
+    indirect = float(d["indirect_share"].fillna(0).sum())
+    indirect = min(max(indirect, 0.0), max(1.0 - direct, 0.0))
+    others = d[d["supplier"] != CONTROLLER]
+    thin = float(others.loc[others["thin"].fillna(True), "share"].sum())
+    unknown = float(others.loc[others["dependence"].isna(), "share"].sum())
+    return d, {"china_share_direct": direct, "china_share_indirect": indirect,
+               "china_share_total": direct + indirect, "thin_share": thin,
+               "indirect_unknown_share": unknown}
+
+
+def look_through_all(bilateral: pd.DataFrame, dep: pd.DataFrame) -> pd.DataFrame:
+    """Direct, indirect and total China share for every importer (bilateral_shares rows)."""
+    d = bilateral.merge(dep[["supplier", "dependence"]], on="supplier", how="left")
+    d["direct"] = d["share"].where(d["supplier"] == CONTROLLER, 0.0)
+    d["indirect"] = (d["share"] * d["dependence"]).where(d["supplier"] != CONTROLLER, 0.0)
+    g = d.groupby("importer", as_index=False).agg(
+        china_share_direct=("direct", "sum"), china_share_indirect=("indirect", "sum"),
+        value_usd=("value_usd", "sum"), quantity_t=("quantity_t", "sum"))
+    g["china_share_indirect"] = g["china_share_indirect"].clip(lower=0).combine(
+        (1 - g["china_share_direct"]).clip(lower=0), min)
+    g["china_share_total"] = g["china_share_direct"] + g["china_share_indirect"]
+    g["importer_name"] = g["importer"].map(catalog.country_name)
+    return g.sort_values(["china_share_total", "importer"], ascending=[False, True]).reset_index(drop=True)
+
+
+def reliance_label(row) -> str:
+    """How an import-reliance figure was obtained, with ESTIMATE where consumption is derived."""
+    if row["import_reliance"] is None or pd.isna(row["import_reliance"]):
+        return "not computable: no trade flows for its HS lines in this dataset"
+    lab = f"net imports / apparent consumption ({row['consumption_basis']}: {row['consumption_method']})"
+    if row["consumption_basis"] == "derived":
+        lab = "ESTIMATE — consumption derived from imports, so ~100% by construction; " + lab
+    if row["import_reliance"] > 1:
+        lab += "; above 100%: the consumption figure and the HS line differ in scope"
+    return lab
+
+
+# ------------------------------------------------------------------ loading (runs queries)
+def dependence_for(sel: Selection, hs6: str, run: Runner, suppliers: list[str],
+                   bilateral: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load what the look-through needs for one HS line and return ``dependence(...)``."""
+    up = UPSTREAM.get(hs6)
+    if up is None:
+        return dependence(suppliers, None, year=sel.year, published=None, own_china_share={},
+                          producers=None, world=None)
+    if bilateral is None:
+        bilateral = run("exposure_bilateral_shares", hs6_list=[hs6], year=sel.year, basis=sel.basis)
+    importers = set(bilateral["importer"])
+    chn = bilateral[bilateral["supplier"] == CONTROLLER].set_index("importer")["share"]
+    own = {c: float(chn.get(c, 0.0)) for c in importers}
+    published = run("exposure_upstream_published", materials=list(up.published_materials),
+                    controller=CONTROLLER)
+    producers = (run("exposure_producers", material_id=up.producer_material, stage=up.producer_stage)
+                 if up.producer_material else None)
+    conc = run("production_concentration")
+    w = conc[(conc["material_id"] == up.world_material) & (conc["stage"] == up.world_stage)]
+    return dependence(suppliers, up, year=sel.year, published=published, own_china_share=own,
+                      producers=producers, world=None if w.empty else w.iloc[0])
+
+
+def load(sel: Selection, run: Runner | None = None) -> Exposure:
+    """Supplier shares, summary and look-through for a validated selection."""
+    run = run or default_runner()
+    sup = run("exposure_supplier_shares", importer=sel.importer, hs6_list=list(sel.hs6), year=sel.year,
+              basis=sel.basis)
+    if sup.empty or sup["share"].isna().all():
+        raise ExposureDataError(f"no {sel.basis} data for {sel.label} imports of "
+                                f"{catalog.country_name(sel.importer)} in {sel.year}")
+    summary = summarise(sup)
+    notes: list[str] = []
+    # look-through: per HS line when a material spans several (weights = the line's share of the total)
+    if len(sel.hs6) == 1:
+        dep = dependence_for(sel, sel.hs6[0], run, list(sup["supplier"]))
+    else:
+        dep = dependence_for(sel, sel.hs6[0], run, list(sup["supplier"]))
+        notes.append(f"{sel.label} spans HS {', '.join(sel.hs6)}: the look-through uses the mapping "
+                     f"of HS {sel.hs6[0]} for every line.")
+    detail, lt = look_through(sup, dep)
+    summary.update(lt)
+    up = UPSTREAM.get(sel.hs6[0])
+    summary["upstream_input"] = up.input_label if up else None
+    if up is None:
+        notes.append(f"No upstream mapping for HS {sel.hs6[0]}: indirect exposure is not available.")
+    if not summary["china_listed"] and summary["row_share"] > 0:
+        notes.append("China is not among the listed suppliers: any Chinese flow sits inside the "
+                     f"rest-of-world bucket ({summary['row_share']:.0%}), so the direct share is a lower bound.")
+    for h in sel.hs6:
+        caveat = catalog.hs_codes().get(h, {}).get("caveat", "")
+        if caveat:
+            notes.append(f"HS {h}: {caveat}.")
+    if sel.basis == "quantity" and sup["quantity_t"].isna().any():
+        n = int(sup["quantity_t"].isna().sum())
+        notes.append(f"{n} supplier(s) reported no quantity and are left out of the quantity shares.")
+    if summary["thin_share"] > 0:
+        notes.append(f"Upstream data is thin for suppliers holding {summary['thin_share']:.0%} of imports: "
+                     "their dependence is the world production share of China (fallback) or an old "
+                     "published figure, not a country-specific one.")
+    return Exposure(sel, detail, summary, notes)
+
+
+def exposure(importer: str, material: str, year: int | None = None, basis: str = "value",
+             run: Runner | None = None) -> Exposure:
+    """One call: validate, load, look through (the CLI and tests use this)."""
+    run = run or default_runner()
+    return load(select(importer, material, year, basis, run), run)
+
+
+def profile(importer: str, year: int, basis: str, run: Runner | None = None) -> pd.DataFrame:
+    """Every HS line the importer buys, with direct, indirect and total China share."""
+    run = run or default_runner()
+    prof = run("exposure_profile", importer=importer, year=year, basis=basis)
+    rows = []
+    for r in prof.itertuples():
+        key = r.material_id if isinstance(r.material_id, str) else f"hs:{r.hs6}"
+        try:
+            exp = load(Selection(importer, key, (r.hs6,), year, basis), run)
+            rows.append({"hs6": r.hs6, "china_share_indirect": exp.summary["china_share_indirect"],
+                         "china_share_total": exp.summary["china_share_total"],
+                         "thin_share": exp.summary["thin_share"]})
+        except ExposureDataError:
+            rows.append({"hs6": r.hs6, "china_share_indirect": math.nan,
+                         "china_share_total": math.nan, "thin_share": math.nan})
+    lt = pd.DataFrame(rows, columns=["hs6", "china_share_indirect", "china_share_total", "thin_share"])
+    out = prof.merge(lt, on="hs6", how="left").rename(columns={"china_share": "china_share_direct"})
+    out["top_supplier_name"] = out["top_supplier"].map(lambda c: catalog.country_name(c) if isinstance(c, str) else "")
+    return out
+
+
+def all_importers(sel: Selection, run: Runner | None = None) -> pd.DataFrame:
+    """Direct / indirect / total for every importer of the selection's material (map, ranking)."""
+    run = run or default_runner()
+    bil = run("exposure_bilateral_shares", hs6_list=list(sel.hs6), year=sel.year, basis=sel.basis)
+    dep = dependence_for(sel, sel.hs6[0], run, sorted(set(bil["supplier"])), bilateral=bil)
+    lt = look_through_all(bil, dep)
+    conc = run("exposure_china_share_by_importer", hs6_list=list(sel.hs6), year=sel.year, basis=sel.basis)
+    return lt.merge(conc[["importer", "hhi", "top_supplier", "top_share", "china_listed", "row_share"]],
+                    on="importer", how="left")
+
+
+def to_json(exp: Exposure) -> dict:
+    """The CLI's JSON contract (issue 02): NaN becomes null, supplier codes are ISO3 or ROW."""
+    def num(x):
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+    s, sel = exp.summary, exp.selection
+    return {
+        "importer": sel.importer, "importer_name": catalog.country_name(sel.importer),
+        "material": sel.material, "material_label": sel.label, "hs6": list(sel.hs6),
+        "year": sel.year, "basis": sel.basis,
+        "china_share_direct": num(s["china_share_direct"]),
+        "china_share_indirect": num(s["china_share_indirect"]),
+        "china_share_total": num(s["china_share_total"]),
+        "hhi": num(s["hhi"]), "hhi_min": num(s["hhi_min"]),
+        "top_supplier": s["top_supplier"], "top_share": num(s["top_share"]),
+        "upstream_input": s["upstream_input"], "thin_share": num(s["thin_share"]),
+        "suppliers": [
+            {"supplier": r.supplier, "share": num(r.share), "value_usd": num(r.value_usd),
+             "quantity_t": num(r.quantity_t), "dependence_on_china": num(r.dependence),
+             "dependence_basis": r.dependence_basis}
+            for r in exp.suppliers.itertuples()],
+        "notes": exp.notes,
+    }

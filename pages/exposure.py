@@ -1,0 +1,167 @@
+"""Exposure: how exposed is a country to China, directly and through third countries."""
+import pandas as pd
+import streamlit as st
+
+from chokepoint import catalog, charts, export, exposure, ui
+
+GROUPS = {"rare_earths": "Rare earths", "titanium": "Titanium", "magnesium": "Magnesium"}
+qp = st.query_params
+
+# ---- title ----------------------------------------------------------------------------------
+st.title("Exposure: who depends on China, directly and through third countries")
+st.markdown(
+    "How much of a country's imports come from China, and how much more arrives through third "
+    "countries whose own supply depends on China (**look-through**). Pick a material and a country.")
+
+# ---- filters: material group, material, HS code, year, basis, country -----------------------
+coverage = ui.query("exposure_trade_coverage")
+traded = set(coverage["hs6"])
+mats = catalog.materials()
+
+f1, f2, f3 = st.columns([1, 2, 1])
+group_ids = list(GROUPS)
+group = f1.selectbox("Material group", group_ids, format_func=GROUPS.get, key="exp_group",
+                     index=group_ids.index(qp.get("group", "rare_earths")) if qp.get("group") in GROUPS else 0)
+in_group = [m for m in mats.values() if m.group == group and m.form != "element"]
+in_group.sort(key=lambda m: (not set(m.hs6) & traded, m.name))  # materials with trade data first
+ids = [m.material_id for m in in_group]
+default_mat = qp.get("material") if qp.get("material") in ids else ids[0]
+material = f2.selectbox(
+    "Material", ids, index=ids.index(default_mat), key=f"exp_material_{group}",
+    format_func=lambda i: mats[i].name + ("" if set(mats[i].hs6) & traded else " — no trade data"))
+hs_opts = ["all"] + list(mats[material].hs6)
+hs_choice = f3.selectbox("HS code", hs_opts, key=f"exp_hs_{material}",
+                         format_func=lambda h: "all lines of the material" if h == "all"
+                         else f"{h} {catalog.hs_codes().get(h, {}).get('description', '')[:40]}")
+hs6 = tuple(mats[material].hs6) if hs_choice == "all" else (hs_choice,)
+key = material if hs_choice == "all" else f"hs:{hs_choice}"
+label = exposure.material_label(key, hs6)
+short = mats[material].name.split(" (")[0].lower() if hs_choice == "all" else f"HS {hs_choice}"
+
+have = coverage[coverage["hs6"].isin(hs6)]
+if have.empty:
+    lines = ", ".join(f"HS {r.hs6} ({mats[r.material_id].name})" for r in coverage.drop_duplicates("hs6").itertuples())
+    st.info(f"**No bilateral trade data for {label}** in this dataset, so no shares can be shown (not a zero). "
+            f"The dataset has 2024 import flows for {lines}. Pick one of those materials, or see *Data and methods*.",
+            icon=":material/info:")
+    ui.footer(["trade_flows", "hs_codes", "materials"])
+    st.stop()
+
+g1, g2, g3 = st.columns([1, 1, 2])
+years = sorted(set(have["year"].astype(int)), reverse=True)
+year = g1.selectbox("Year", years, key="exp_year")
+basis = g2.radio("Basis", list(exposure.BASES), horizontal=True, key="exp_basis",
+                 format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)")
+by_imp = ui.query("exposure_china_share_by_importer", hs6_list=list(hs6), year=year, basis=basis)
+countries = sorted(by_imp["importer"], key=catalog.country_name)
+wanted = qp.get("country", "IND")
+default_c = wanted if wanted in countries else ("IND" if "IND" in countries else countries[0])
+country = g3.selectbox("Country (importer)", countries, index=countries.index(default_c), key="exp_country",
+                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+st.query_params.update({"group": group, "material": material, "country": country})
+cname = catalog.country_name(country)
+sel = exposure.Selection(country, key, hs6, int(year), basis)
+
+# ---- headline: direct, indirect, total for the selected country --------------------------------
+exp = exposure.load(sel, run=ui.query)
+s = exp.summary
+st.subheader(f"{cname}: {label}, {year}, by {basis}")
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("China, direct", charts.pct(s["china_share_direct"], 1), help="China's share of imports (last shipping country).")
+m2.metric("China, through third countries", charts.pct(s["china_share_indirect"], 1),
+          help="Sum over non-Chinese suppliers of their share × their own dependence on China for the upstream input.")
+m3.metric("China, total (look-through)", charts.pct(s["china_share_total"], 1))
+m4.metric("Supplier concentration (HHI)", f"{s['hhi']:.2f}",
+          help=f"0–1; rest of world counted as one supplier, so an upper bound (lower bound {s['hhi_min']:.2f}).")
+m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supplier"] else "—",
+          charts.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
+for note in exp.notes:
+    st.warning(note, icon=":material/warning:")
+
+# ---- country profile card: every material at a glance ------------------------------------------
+prof = exposure.profile(country, int(year), basis, run=ui.query)
+ui.chart(charts.exposure_profile(prof, country=country, year=int(year), basis=basis), prof,
+         key=f"profile-{country}", tables=["trade_flows", "import_shares", "production"])
+rel = ui.query("exposure_import_reliance", country=country, year=int(year))
+if not rel.empty:
+    rel["reliance_basis"] = rel.apply(exposure.reliance_label, axis=1)
+    st.markdown(f"**Import reliance of {cname}** — net imports / apparent consumption, where a consumption "
+                "figure exists. Rows on a *derived* basis are **ESTIMATES**.")
+    st.dataframe(rel[["material_name", "import_reliance", "reliance_basis", "apparent_consumption_t",
+                      "consumption_basis", "net_imports_t", "production_t", "source"]],
+                 hide_index=True, width="stretch",
+                 column_config={"import_reliance": st.column_config.NumberColumn("import reliance", format="percent"),
+                                "apparent_consumption_t": st.column_config.NumberColumn("consumption (t)", format="%.0f"),
+                                "net_imports_t": st.column_config.NumberColumn("net imports (t)", format="%.0f"),
+                                "production_t": st.column_config.NumberColumn("production (t)", format="%.0f")})
+    st.download_button("Import reliance (CSV)", export.to_csv_bytes(rel), file_name=f"chokepoint-reliance-{country}.csv",
+                       mime="text/csv", key=f"csv-reliance-{country}", icon=":material/download:")
+
+# ---- world view: map and ranking ------------------------------------------------------------------
+everyone = exposure.all_importers(sel, run=ui.query)
+ui.chart(charts.china_share_map(everyone, value="china_share_direct", selected=country, material=short,
+                                year=int(year), basis=basis),
+         everyone, key=f"map-{key}", tables=["trade_flows"])
+ui.chart(charts.exposure_ranking(everyone, selected=country, material=short, year=int(year), basis=basis),
+         everyone, key=f"ranking-{key}", tables=["trade_flows", "import_shares", "production"])
+
+# ---- suppliers of the selected country --------------------------------------------------------------
+stack = pd.concat([
+    ui.query("exposure_supplier_shares", importer=country, hs6_list=[h], year=int(year), basis=basis)
+    .assign(hs6=h, material=f"{r.material_name.split(' (')[0]} (HS {h})")
+    for h, r in zip(prof["hs6"], prof.itertuples())], ignore_index=True)
+ui.chart(charts.supplier_stack(stack, country=country, year=int(year), basis=basis), stack,
+         key=f"suppliers-{country}", tables=["trade_flows"])
+ui.chart(charts.supplier_sankey(exp.suppliers, country=country, material=short, year=int(year), basis=basis),
+         exp.suppliers, key=f"sankey-{country}-{key}", tables=["trade_flows", "import_shares", "production"])
+
+# ---- look-through: how each supplier's dependence was obtained --------------------------------------
+up = exposure.UPSTREAM.get(hs6[0])
+st.markdown(
+    f"**How the look-through works.** indirect = Σ over suppliers other than China of "
+    f"(supplier's share) × (supplier's own dependence on China for the upstream input). "
+    + (f"For HS {hs6[0]} the upstream input is **{up.input_label}**. " if up else
+       f"No upstream mapping exists for HS {hs6[0]}: indirect exposure is not available. ")
+    + "Each supplier's dependence comes from the best evidence available, in this order: a domestic "
+      "producer of the input supplies itself (magnesium, titanium); a published country figure "
+      "(for EU members, the EU figure); for magnesium and titanium a non-producer re-exports, so its own "
+      "China share of the same HS line is used; otherwise China's share of world production at that stage "
+      "(fallback; for magnets raised to the supplier's own China share of magnet imports when higher). "
+      "Rows marked *thin* rest on the world fallback or an old figure.")
+dep = exp.suppliers.assign(supplier_name=lambda d: d["supplier"].map(catalog.country_name))[
+    ["supplier", "supplier_name", "share", "dependence", "indirect_share", "thin", "dependence_basis",
+     "dependence_source", "value_usd", "quantity_t"]]
+st.dataframe(dep, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+                            for c in ("share", "dependence", "indirect_share")})
+st.download_button("Look-through table (CSV)", export.to_csv_bytes(dep),
+                   file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
+                   key=f"csv-dep-{country}-{key}", icon=":material/download:")
+
+# ---- China's export share over time and production concentration -----------------------------------
+series = ui.query("exposure_china_export_share_series", hs6_list=list(hs6))
+if not series.empty:
+    ui.chart(charts.china_export_share_lines(series, material=short), series,
+             key=f"export-share-{key}", tables=["trade_series", "trade_flows"])
+conc = ui.query("production_concentration")
+conc = conc[conc["material_group"] == group]
+if not conc.empty:
+    ui.chart(charts.production_concentration(conc), conc, key=f"production-{group}", tables=["production"])
+
+# ---- caveats ---------------------------------------------------------------------------------------
+caveat = catalog.hs_codes().get(hs6[0], {}).get("caveat", "")
+st.subheader("Read with care")
+st.markdown(
+    (f"- **HS {hs6[0]} {'includes non-rare-earth magnets' if hs6[0] == '850511' else 'scope'}**: {caveat}.\n"
+     if caveat else "")
+    + ("" if "850511" in hs6 else "- **HS 850511 includes non-rare-earth magnets** (AlNiCo and other metal "
+                                  "magnets): magnet figures elsewhere in the app overstate rare-earth magnets.\n")
+    + "- **Trade origin is the last shipping country**, not where the ore was mined or separated: that is why the "
+    "look-through exists; it goes one level deep (a supplier's suppliers are not chained).\n"
+    "- **ROW** (rest of world) is the published bucket of all suppliers beyond each importer's top five: it counts in "
+    "every share's denominator; when China is not a named supplier, its flows may sit inside ROW. HHI counts ROW "
+    "as one supplier (an upper bound).\n"
+    "- Quantity shares leave out suppliers that reported no quantity; value and quantity shares differ when "
+    "unit prices differ.")
+
+ui.footer(["trade_flows", "import_shares", "production", "consumption", "trade_series", "hs_codes"])

@@ -1,0 +1,35 @@
+-- One importer's profile: every HS line it imports in one year, with China's direct share,
+-- the top supplier and concentration (the country card, every material at a glance).
+-- Params: $importer (ISO3), $year (INTEGER), $basis ('value' | 'quantity').
+-- Output: hs6 (code), material_id (catalogue id of the line), material_name (text),
+--         material_group (rare_earths | titanium | magnesium), china_share (0-1),
+--         top_supplier (ISO3, never ROW), top_share (0-1), hhi (0-1, ROW as one supplier),
+--         row_share (0-1), china_listed (bool), value_usd (USD), quantity_t (t),
+--         caveat (text: what the HS line mixes), source (text).
+WITH f AS (
+    SELECT hs6, exporter AS supplier, sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t,
+           min(source) AS source
+    FROM trade_flows
+    WHERE importer = $importer AND year = $year
+    GROUP BY hs6, exporter
+), s AS (
+    SELECT *, CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END
+              / nullif(sum(CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END)
+                       OVER (PARTITION BY hs6), 0) AS share
+    FROM f
+), g AS (
+    SELECT hs6,
+           coalesce(sum(share) FILTER (WHERE supplier = 'CHN'), 0) AS china_share,
+           arg_max(supplier, share) FILTER (WHERE supplier <> 'ROW' AND share IS NOT NULL) AS top_supplier,
+           max(share) FILTER (WHERE supplier <> 'ROW') AS top_share,
+           sum(share * share) AS hhi,
+           coalesce(sum(share) FILTER (WHERE supplier = 'ROW'), 0) AS row_share,
+           bool_or(supplier = 'CHN') AS china_listed,
+           sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t, min(source) AS source
+    FROM s GROUP BY hs6
+)
+SELECT g.hs6, h.material_id, m.name AS material_name, m."group" AS material_group,
+       g.china_share, g.top_supplier, g.top_share, g.hhi, g.row_share, g.china_listed,
+       g.value_usd, g.quantity_t, coalesce(h.caveat, '') AS caveat, g.source
+FROM g LEFT JOIN hs_codes h USING (hs6) LEFT JOIN materials m ON m.material_id = h.material_id
+ORDER BY material_group, g.hs6;

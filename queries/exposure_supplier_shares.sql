@@ -1,0 +1,23 @@
+-- Supplier shares of one importer's imports of a material (the HS lines in $hs6_list) in one year.
+-- ROW is the published rest-of-world bucket (all suppliers beyond the listed ones): it counts in
+-- the denominator of every share and is never ranked as the top supplier.
+-- Params: $importer (ISO3), $hs6_list (VARCHAR[]: HS 6-digit codes), $year (INTEGER),
+--         $basis ('value' | 'quantity': what the shares measure).
+-- Output: supplier (ISO3 or 'ROW'), value_usd (USD), quantity_t (t; null when not reported),
+--         share (0-1 of the importer's total on $basis), rank (1 = largest share, ROW last),
+--         n_hs6 (HS lines the supplier ships), source (text).
+WITH f AS (
+    SELECT exporter AS supplier, sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t,
+           count(DISTINCT hs6) AS n_hs6, min(source) AS source
+    FROM trade_flows
+    WHERE importer = $importer AND year = $year AND list_contains($hs6_list, hs6)
+    GROUP BY exporter
+), a AS (
+    SELECT *, CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END AS amount FROM f
+)
+SELECT supplier, value_usd, quantity_t,
+       amount / nullif(sum(amount) OVER (), 0) AS share,
+       row_number() OVER (ORDER BY (supplier = 'ROW'), amount DESC NULLS LAST, supplier) AS rank,
+       n_hs6, source
+FROM a
+ORDER BY rank;

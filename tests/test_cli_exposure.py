@@ -1,0 +1,65 @@
+"""`python -m chokepoint exposure`: the JSON contract, table and CSV formats, and exit 2 on bad input."""
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "chokepoint", "exposure", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_json_contract():
+    r = run("--importer", "IND", "--material", "permanent_magnets", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    for k in ("importer", "material", "year", "basis", "china_share_direct", "china_share_indirect", "hhi",
+              "top_supplier", "suppliers"):
+        assert k in doc, k
+    assert doc["importer"] == "IND" and doc["year"] == 2024 and doc["basis"] == "value"
+    assert doc["china_share_direct"] == pytest.approx(0.842, abs=0.0005)
+    assert 0 < doc["china_share_indirect"] <= 1 - doc["china_share_direct"]
+    assert doc["top_supplier"] == "CHN"
+    sup = doc["suppliers"]
+    assert {"supplier", "share", "value_usd", "quantity_t"} <= set(sup[0])
+    assert sum(s["share"] for s in sup) == pytest.approx(1.0)
+    assert all(len(s["supplier"]) == 3 for s in sup) and sup[-1]["supplier"] == "ROW"
+
+
+def test_quantity_basis_and_names():
+    r = run("--importer", "India", "--material", "850511", "--basis", "quantity", "--format", "json", "--year", "2024")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["china_share_direct"] == pytest.approx(0.880, abs=0.0005)
+
+
+def test_table_and_csv_formats():
+    t = run("--importer", "USA", "--material", "magnesium")
+    assert t.returncode == 0, t.stderr
+    assert "China direct" in t.stdout and "Israel" in t.stdout
+    c = run("--importer", "USA", "--material", "magnesium", "--format", "csv")
+    assert c.returncode == 0, c.stderr
+    rows = list(csv.DictReader(io.StringIO(c.stdout)))
+    assert rows[0]["importer"] == "USA" and rows[0]["supplier"] == "ISR"
+    assert float(rows[0]["share"]) > 0.5  # numbers stay numbers
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("--importer", "Indai", "--material", "magnets"), "did you mean 'India'"),
+    (("--importer", "IND", "--material", "magnats"), "did you mean 'magnets'"),
+    (("--importer", "IND", "--material", "dysprosium"), "no bilateral trade data"),
+    (("--importer", "IND", "--material", "magnets", "--year", "1990"), "years with data: 2024"),
+    (("--importer", "NAM", "--material", "magnets"), "no 2024 imports"),
+])
+def test_bad_input_exits_2_with_one_line(args, needle):
+    r = run(*args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""

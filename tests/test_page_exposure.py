@@ -1,0 +1,47 @@
+"""AppTest: the Exposure page renders from app.py and answers for other countries and materials."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _exposure() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("pages/exposure.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_exposure_defaults_to_india_magnets_with_look_through():
+    at = _exposure()
+    assert at.title[0].value.startswith("Exposure")
+    m = {x.label: x.value for x in at.metric}
+    assert m["China, direct"] == "84.2%"
+    assert float(m["China, through third countries"].rstrip("%")) > 0
+    text = " ".join(x.value for x in at.markdown)
+    assert "How the look-through works" in text and "last shipping country" in text
+    assert "HS 850511 includes non-rare-earth magnets" in text
+
+
+def test_filters_change_the_answer():
+    at = _exposure()
+    at.radio(key="exp_basis").set_value("quantity").run()
+    assert not at.exception, at.exception
+    assert {x.label: x.value for x in at.metric}["China, direct"] == "88.0%"
+    at.selectbox(key="exp_country").set_value("USA").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value.startswith("United States")
+    at.selectbox(key="exp_group").set_value("magnesium").run()
+    assert not at.exception, at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m["Top supplier"] == "Israel"
+
+
+def test_material_without_trade_data_says_so():
+    at = _exposure()
+    at.selectbox(key="exp_material_rare_earths").set_value("dysprosium_oxide").run()
+    assert not at.exception, at.exception
+    assert any("No bilateral trade data" in i.value for i in at.info)
+    assert not at.metric  # no silent zero
