@@ -98,8 +98,9 @@ def _make_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"unexpected table name {name!r} in {p.parent}")
         if p.is_dir():
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet($glob, hive_partitioning = true)"
-                        .replace("$glob", "'" + str(p / "**" / "*.parquet").replace("'", "''") + "'"))
+            # the files carry every column (year included): the folder names only prune files
+            glob = str(p / "**" / "*.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)")
         else:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(p).replace(chr(39), chr(39) * 2)}')")
     dirs = sorted({str(DATA.resolve()) + "/", str(data_dir) + "/"})

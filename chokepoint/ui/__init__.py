@@ -11,7 +11,24 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import dataset, db, export
+from .. import db, export, ingest
+
+
+def _ensure_router() -> None:
+    """Make app.py's st.navigation the router even when the first request is a page URL.
+
+    Streamlit keeps a legacy mode for apps with a pages/ folder: until app.py has run once in the
+    process, a first visit to e.g. /exposure runs pages/exposure.py alone (auto-generated menu, no
+    shared sidebar). Every page imports this module, so the first such run flips the process to
+    the st.navigation router and reruns, which lands on the same page through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_ensure_router()
 
 
 @st.cache_resource(show_spinner=False)
@@ -19,9 +36,30 @@ def _connection(data_dir: str):
     return db.base_connection(data_dir)
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def datasets() -> list[ingest.DatasetInfo]:
+    """The built-in dataset and every ingested one (re-listed every 30 s)."""
+    return ingest.list_datasets()
+
+
 def data_dir() -> str:
-    """The dataset folder the session is looking at (the built-in one for now)."""
-    return str(db.DATA)
+    """The dataset folder this session looks at: the sidebar's choice, else the built-in data."""
+    chosen = st.session_state.get("dataset")
+    for info in datasets():
+        if info.name == chosen:
+            return str(info.path)
+    return str(db.DATA.resolve())
+
+
+def dataset_picker() -> None:
+    """Sidebar select box of datasets (only shown when an ingested one exists)."""
+    options = datasets()
+    if len(options) < 2:
+        return
+    names = [d.name for d in options]
+    labels = {d.name: d.label for d in options}
+    st.selectbox("Trade dataset", names, format_func=labels.get, key="dataset",
+                 help="Ingest a BACI release or Comtrade downloads with `python -m chokepoint ingest ...`")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -37,9 +75,9 @@ def query(name: str, **params) -> pd.DataFrame:
     return df.copy()
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def provenance(data_dir: str) -> dict[str, dict]:
-    return dataset.load_provenance(Path(data_dir))
+    return ingest.load_provenance(Path(data_dir))
 
 
 def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[str] | None = None) -> None:
