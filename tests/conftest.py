@@ -38,36 +38,57 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server:
+    """A `streamlit run app.py` on a free loopback port, started from the repo root."""
+
+    def __init__(self, tmp: Path, env: dict | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / f"streamlit-{self.port}.log"
+        env = dict(os.environ, CHOKEPOINT_WORKSPACE=str(tmp / "workspace.duckdb"),
+                   CHOKEPOINT_DATA_HOME=str(tmp / "datasets"), **(env or {}))
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+                 "--server.address", "127.0.0.1", "--server.headless", "true"],
+                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        self.started = time.monotonic()
+        deadline = self.started + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"streamlit did not start; log:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        self.ready_s = time.monotonic() - self.started
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """Base URL of a live `streamlit run app.py` started from the repo root (config.toml applies)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = dict(os.environ, CHOKEPOINT_WORKSPACE=str(tmp_path_factory.mktemp("workspace") / "ws.duckdb"))
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start; log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    """Base URL of a live `streamlit run app.py` shared by the browser tests."""
+    server = Server(tmp_path_factory.mktemp("server"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server of the test's own (for tests about what the first request after start sees)."""
+    server = Server(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
