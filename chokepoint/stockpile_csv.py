@@ -1,0 +1,901 @@
+"""Company stockpile CSV: read, validate and normalise an upload (DESIGN.md section 5).
+
+``parse_stockpile_csv(data)`` turns the uploaded bytes into a :class:`ParseResult`: the supply
+lines (one row per site x material x supplier line) and the holdings (one row per site x
+material), quantities in tonnes. Anything that cannot be read *exactly* is an error naming the
+row (as a spreadsheet counts rows: the header is row 1, a blank line still counts, a quoted cell
+spanning several lines is one row) and the column, with a suggestion where one exists. A file
+with any error is rejected whole (``lines``/``holdings`` empty) and *all* its errors are listed.
+Warnings are shown but do not block. Pure: no Streamlit, no DuckDB, no I/O.
+
+Reading rules
+-------------
+Size
+    At most 25 MB and 100,000 data rows.
+Encoding
+    A UTF-8 BOM means UTF-8; a UTF-16 BOM (LE or BE) means UTF-16. Without a BOM: NUL bytes in
+    every other position mean UTF-16 (LE or BE, accepted only if the header then reads);
+    otherwise strict UTF-8; if that fails, cp1252 (Windows-1252, what Excel writes as "CSV"
+    on Windows). A file that holds UTF-8 sequences of European text ("ü" = C3 BC, "€" = E2 82 AC)
+    *and* bytes that are not UTF-8 mixes two encodings and is rejected (reading it as cp1252
+    would garble the UTF-8 part). Excel
+    workbooks (.xlsx/.xls) are recognised and rejected with a "save as CSV" hint. Limit: a
+    cp1252 file whose bytes happen to form valid UTF-8 (an accented capital directly followed by
+    a symbol, e.g. "Ø€") reads as UTF-8; the preview shows the encoding and the text.
+Delimiter
+    Decided from the header row, never from the data: the one of comma, semicolon and tab that
+    splits row 1 into the most known column names (known names contain none of the three).
+Headers
+    Case-insensitive, order-free, surrounding whitespace ignored, inner spaces and hyphens read
+    as "_" ("Monthly use" = ``monthly_use``). Missing required columns, duplicate names and an
+    empty header above a column holding data are errors; a wholly empty unnamed column (trailing
+    delimiters) is ignored; unknown columns are a warning (ignored), with a suggestion when close.
+Rows
+    Blank rows are skipped (but counted). More fields than headers is an error unless the extra
+    fields are empty; fewer fields are read as blank cells. Cells are trimmed.
+Numbers (``on_hand``, ``monthly_use``, ``supplier_share``)
+    A number is an optional "-" (only to report negatives), digits, at most one decimal
+    separator, optional thousands separators grouping the integer part in threes ("," or "."
+    -- whichever is not the decimal -- space, no-break space U+00A0, narrow no-break space
+    U+202F) and an optional exponent ("1.5E+06"). Each cell is read under both conventions,
+    decimal point (thousands ",") and decimal comma (thousands "."):
+
+    * cells that read the same either way ("1234", "1 234", "0") are neutral;
+    * cells that read under one convention only are *evidence*: "12.5", "0.125", "1,234.5",
+      "1,234,567" say decimal point; "12,5", "1.234,5", "1 234,5", "1.234.567" say decimal
+      comma. (With a comma delimiter such cells can only come from quoted fields.) Evidence for
+      both conventions in one file is an error on every cell of the less common convention;
+    * cells that read differently ("1,234" = 1234 or 1.234; "1.234" likewise) are accepted only
+      when the file shows that very character in a role elsewhere: "1,234" is 1.234 when
+      another cell uses "," as a decimal comma ("12,5"), and 1234 when another cell uses "," as
+      a thousands separator ("1,234.5"). Otherwise -- including "1,234" in a file whose other
+      cells only show decimal points -- the cell is an error asking for an unambiguous format.
+      Nothing is guessed from the delimiter or the locale.
+
+    NaN, inf, spreadsheet error values (#N/A), "(5)", "+5", formulas, units inside the number
+    ("500 kg" -> use the unit column), percentages outside ``supplier_share``, negatives, more
+    than 15 significant digits and quantities above 1e9 t are errors. Arithmetic is decimal,
+    so a value reads to the same float in every dialect.
+Units
+    ``unit`` applies to ``on_hand`` and ``monthly_use`` of its row: t (default; also "tonne(s)",
+    "metric ton(s)"), kg, g, lb (x 0.00045359237 t). "ton" and "mt" are ambiguous and rejected.
+Shares
+    0-1 or a percentage ("80%", "80,5 %"); a plain number above 1 is an error (write "80%").
+    A single line per (site, material) defaults to 1; with several lines every share must be
+    given. Shares of a (site, material) may sum to at most 1.01: between 1 and 1.01 they are
+    rounding and are scaled to sum to exactly 1 (warning); below 1 the rest is of unknown
+    origin (warning).
+Groups
+    Rows with the same (site, material id) are that material's supply lines. ``on_hand`` and
+    ``monthly_use`` come from the first row of the group; later rows leave them blank or repeat
+    the same quantity (in tonnes; a conflict names both rows). A site's ``site_country`` is
+    given once or repeated identically; blank rows of the site inherit it.
+Text
+    ``site`` defaults to "main". Control characters (including line breaks inside a cell) are
+    errors. Text that looks like a formula ("=HYPERLINK(...)", "@SUM") is kept as text in
+    site names (a warning; exports neutralise it) and fails naturally elsewhere.
+Countries and materials
+    Through :mod:`chokepoint.catalog`: ISO2, ISO3 or English names ("NA" is Namibia); catalogue
+    ids, names and synonyms. Unknown names are errors with the catalogue's closest suggestion.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import pandas as pd
+
+from chokepoint import catalog
+
+MAX_BYTES = 25 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_QUANTITY_T = 1e9
+MAX_SIG_DIGITS = 15
+SHARE_SUM_TOLERANCE = 0.01
+DEFAULT_SITE = "main"
+
+REQUIRED_COLUMNS = ("material", "on_hand", "monthly_use")
+OPTIONAL_COLUMNS = ("unit", "supplier_country", "supplier_share", "site", "site_country")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+NUMERIC_COLUMNS = ("on_hand", "monthly_use", "supplier_share")
+
+#: Unit spellings -> tonnes per unit (exact decimals).
+UNITS: dict[str, Decimal] = {
+    "t": Decimal(1), "tonne": Decimal(1), "tonnes": Decimal(1), "metric ton": Decimal(1),
+    "metric tons": Decimal(1), "metric tonne": Decimal(1), "metric tonnes": Decimal(1),
+    "kg": Decimal("0.001"), "kgs": Decimal("0.001"), "kilogram": Decimal("0.001"),
+    "kilograms": Decimal("0.001"),
+    "g": Decimal("0.000001"), "gram": Decimal("0.000001"), "grams": Decimal("0.000001"),
+    "lb": Decimal("0.00045359237"), "lbs": Decimal("0.00045359237"),
+    "pound": Decimal("0.00045359237"), "pounds": Decimal("0.00045359237"),
+}
+CANONICAL_UNITS = ("t", "kg", "g", "lb")
+AMBIGUOUS_UNITS = {
+    "ton": "'ton' is ambiguous (short ton 0.907 t, long ton 1.016 t or metric ton)",
+    "tons": "'tons' is ambiguous (short ton 0.907 t, long ton 1.016 t or metric ton)",
+    "mt": "'mt' is ambiguous (metric ton or megatonne)",
+}
+
+LINE_COLUMNS = ("site", "site_country", "material_id", "material_input", "on_hand_t",
+                "monthly_use_t", "supplier_country", "supplier_share", "source_row")
+HOLDING_COLUMNS = ("site", "site_country", "material_id", "on_hand_t", "monthly_use_t",
+                   "share_total", "share_known", "unknown_share", "n_lines", "first_row")
+_STR_COLS = ("site", "site_country", "material_id", "material_input", "supplier_country")
+_INT_COLS = ("source_row", "n_lines", "first_row")
+
+_SPACES = " \u00a0\u202f"
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+# ------------------------------------------------------------------ result types
+@dataclass(frozen=True)
+class Issue:
+    """One problem. ``row``: spreadsheet row (header = 1) or None for the whole file."""
+
+    row: int | None
+    column: str | None
+    message: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        text = self.message
+        if self.suggestion:
+            text += f" — did you mean {self.suggestion!r}?"
+        return f"{', '.join(where)}: {text}" if where else text
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How the file was read (shown to the user next to the preview)."""
+
+    encoding: str = "UTF-8"
+    delimiter: str = ","
+    decimal: str | None = None          # "." or ","; None when no cell has a fractional part
+    thousands: tuple[str, ...] = ()     # thousands separators seen, e.g. (".",) or (" ", "\u202f")
+
+    def describe(self) -> str:
+        names = {",": "comma", ";": "semicolon", "\t": "tab", ".": "point", " ": "space",
+                 "\u00a0": "no-break space", "\u202f": "narrow no-break space"}
+        parts = [self.encoding, f"{names[self.delimiter]}-separated"]
+        if self.decimal:
+            parts.append(f"decimal {names[self.decimal]}")
+        if self.thousands:
+            parts.append("thousands separator " + " and ".join(names[t] for t in self.thousands))
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class ParseResult:
+    """Outcome of :func:`parse_stockpile_csv`; ``lines``/``holdings`` are empty when not ``ok``."""
+
+    errors: list[Issue]
+    warnings: list[Issue]
+    dialect: Dialect
+    lines: pd.DataFrame
+    holdings: pd.DataFrame
+    filename: str = "upload.csv"
+    data_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Stop(Exception):
+    """Internal: a file-level error after which nothing more can be read."""
+
+
+# ------------------------------------------------------------------ frames
+def coerce_lines(df: pd.DataFrame) -> pd.DataFrame:
+    """A lines frame with the canonical columns and dtypes (also used by the workspace)."""
+    return _coerce(df, LINE_COLUMNS)
+
+
+def _coerce(df: pd.DataFrame, cols: Iterable[str]) -> pd.DataFrame:
+    cols = list(cols)
+    out = pd.DataFrame({c: (df[c] if c in df.columns else pd.Series([], dtype=object)) for c in cols})
+    for c in cols:
+        if c in _STR_COLS:
+            out[c] = out[c].astype(object).where(out[c].notna(), None).astype("str")
+        elif c in _INT_COLS:
+            out[c] = out[c].astype("int64")
+        else:
+            out[c] = out[c].astype("float64")
+    return out.reset_index(drop=True)
+
+
+def holdings_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per (site, material_id) in first-appearance order.
+
+    ``share_total`` sums every line's share; ``share_known`` only lines with a known
+    ``supplier_country``; ``unknown_share`` = 1 - share_known (clipped to 0-1), the part of
+    monthly use whose origin the file does not give.
+    """
+    if lines.empty:
+        return _coerce(pd.DataFrame(), HOLDING_COLUMNS)
+    df = lines.copy()
+    df["_known"] = df["supplier_share"].where(df["supplier_country"].notna(), 0.0)
+    g = df.groupby(["site", "material_id"], sort=False, dropna=False)
+    out = g.agg(site_country=("site_country", "first"), on_hand_t=("on_hand_t", "first"),
+                monthly_use_t=("monthly_use_t", "first"), share_total=("supplier_share", "sum"),
+                share_known=("_known", "sum"), n_lines=("source_row", "size"),
+                first_row=("source_row", "min")).reset_index()
+    out["unknown_share"] = (1.0 - out["share_known"]).clip(0.0, 1.0)
+    return _coerce(out, HOLDING_COLUMNS)
+
+
+# ------------------------------------------------------------------ encoding
+def _row_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+#: UTF-8 as European text has it: U+0080-U+017F (Latin-1, Latin Extended-A: "ü" = C3 BC) and
+#: U+2000-U+20CF (dashes, quotes, "€" = E2 82 AC). The same bytes in cp1252 text would read as
+#: "Ã¼"-style pairs, which real cp1252 files do not contain.
+_UTF8_MULTI = re.compile(rb"[\xc2-\xc5][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
+
+
+def _decode(data: bytes) -> list[tuple[str, str]]:
+    """Candidate (text, encoding label) readings; raises _Stop with an Issue when unreadable."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _Stop(Issue(None, None, "this is an Excel workbook, not a CSV file: in Excel use "
+                                      "File > Save As > 'CSV UTF-8' and upload that"))
+    boms = ((codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
+            (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"), (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"))
+    for bom, codec, label in boms:
+        if data.startswith(bom):
+            body = data[len(bom):]
+            try:
+                return [(body.decode(codec), label)]
+            except UnicodeDecodeError as e:
+                row = _row_of_offset(body, e.start) if codec == "utf-8" else None
+                raise _Stop(Issue(row, None, f"the file starts with a {label.split(' with')[0]} byte-order "
+                                             f"mark but is not valid {codec.upper()} ({e.reason}); "
+                                             "save it again as 'CSV UTF-8'"))
+    if b"\x00" in data:
+        cands = []
+        head = data[:4000]
+        for codec, label, zeros in (("utf-16-le", "UTF-16 LE (no BOM)", head[1::2]),
+                                    ("utf-16-be", "UTF-16 BE (no BOM)", head[0::2])):
+            if len(data) % 2 == 0 and zeros.count(0) >= 0.9 * len(zeros):
+                try:
+                    cands.append((data.decode(codec), label))
+                except UnicodeDecodeError:
+                    pass
+        if cands:
+            return cands
+        raise _Stop(Issue(_row_of_offset(data, data.index(b"\x00")), None,
+                          "the file contains NUL bytes: it is binary or in an unsupported encoding; "
+                          "save it as CSV (UTF-8)"))
+    try:
+        return [(data.decode("utf-8"), "UTF-8")]
+    except UnicodeDecodeError as e:
+        bad_row = _row_of_offset(data, e.start)
+        m = _UTF8_MULTI.search(data)
+        if m is not None:
+            raise _Stop(Issue(bad_row, None,
+                              f"the file mixes encodings: row {_row_of_offset(data, m.start())} is UTF-8 but "
+                              f"row {bad_row} is not; save the whole file again as 'CSV UTF-8'"))
+    try:
+        return [(data.decode("cp1252"), "cp1252 (Windows-1252)")]
+    except UnicodeDecodeError as e:
+        raise _Stop(Issue(_row_of_offset(data, e.start), None,
+                          f"byte 0x{data[e.start]:02X} is neither UTF-8 nor Windows-1252; "
+                          "save the file as 'CSV UTF-8'"))
+
+
+# ------------------------------------------------------------------ header
+def _norm_header(h: str) -> str:
+    h = h.replace("\ufeff", "").strip(" \t\u00a0\u202f").lower()
+    return re.sub(r"[\s\-]+", "_", h)
+
+
+def _first_record(text: str, delim: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+    except csv.Error:
+        return []
+
+
+def _choose(readings: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """(text, encoding, delimiter): the reading and delimiter whose header has most known names."""
+    best = None
+    for text, enc in readings:
+        for delim in (",", ";", "\t"):
+            header = _first_record(text, delim)
+            score = sum(_norm_header(h) in KNOWN_COLUMNS for h in header)
+            line1 = text.split("\n", 1)[0]
+            key = (score, line1.count(delim))
+            if best is None or key > best[0]:
+                best = (key, text, enc, delim)
+    _, text, enc, delim = best
+    return text, enc, delim
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _show(text: str, limit: int = 60) -> str:
+    """User text for a message: repr-quoted, shortened."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+# ------------------------------------------------------------------ numbers
+_EXP = re.compile(r"^(.*?)[eE]([+-]?\d{1,4})$")
+_NONFINITE = re.compile(r"^[+\-−]?(nan|inf|infinity|∞)$", re.I)
+_SHEET_ERRORS = re.compile(r"^#(n/a|div/0!|value!|ref!|num!|name\?|null!)$", re.I)
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)([.,\u0020\u00a0\u202f])(?=\d)")
+_UNIT_INSIDE = re.compile(r"^-?[0-9.,\s\u00a0\u202f]*[0-9][0-9.,\s\u00a0\u202f]*\s*([a-zA-Zµ][a-zA-Zµ .]*?)\.?$")
+
+
+def _read_as(body: str, dec: str) -> Decimal | None:
+    """``body`` (digits and separators, no sign) read with decimal separator ``dec``."""
+    thou = "." if dec == "," else ","
+    mant, exp = body, 0
+    m = _EXP.match(body)
+    if m:
+        mant, exp = m.group(1), int(m.group(2))
+    if mant.count(dec) > 1:
+        return None
+    int_part, _, frac = mant.partition(dec)
+    if dec in mant and (not frac.isdigit() or not frac.isascii()):
+        return None
+    if int_part == "":
+        if dec not in mant:
+            return None
+        int_part = "0"
+    if not (int_part.isdigit() and int_part.isascii()):
+        seps = {c for c in int_part if not c.isdigit()}
+        if len(seps) != 1 or not seps <= {thou, *_SPACES}:
+            return None
+        sep = seps.pop()
+        if not re.fullmatch(rf"[1-9][0-9]{{0,2}}(?:{re.escape(sep)}[0-9]{{3}})+", int_part):
+            return None
+        int_part = int_part.replace(sep, "")
+    try:
+        return Decimal(f"{int_part}.{frac or '0'}").scaleb(exp)
+    except InvalidOperation:
+        return None
+
+
+@dataclass
+class _Num:
+    """A numeric cell, classified under both conventions."""
+
+    row: int
+    column: str
+    text: str
+    negative: bool
+    percent: bool
+    point: Decimal | None   # read with decimal point
+    comma: Decimal | None   # read with decimal comma
+
+    @property
+    def kind(self) -> str:
+        if self.point is None and self.comma is None:
+            return "invalid"
+        if self.comma is None:
+            return "point"
+        if self.point is None:
+            return "comma"
+        return "neutral" if self.point == self.comma else "ambiguous"
+
+
+def _classify(row: int, column: str, text: str, unit_col: bool) -> _Num | Issue:
+    """A numeric cell classified under both conventions, or the Issue saying why it is no number."""
+    c = _classify_text(text, unit_col)
+    if c[0] == "err":
+        return Issue(row, column, c[1])
+    return _Num(row, column, text, *c[1:])
+
+
+@lru_cache(maxsize=65536)
+def _classify_text(text: str, unit_col: bool) -> tuple:
+    """("num", negative, percent, point reading, comma reading) or ("err", message); pure, cached."""
+    t = text.strip(_SPACES + "\t")
+    if _NONFINITE.match(t):
+        return ("err", f"{_show(text)} is not a finite number")
+    if _SHEET_ERRORS.match(t):
+        return ("err", f"{_show(text)} is a spreadsheet error value, not a number")
+    percent = t.endswith("%")
+    if percent:
+        t = t[:-1].rstrip(_SPACES)
+    negative = t[:1] in ("-", "−")
+    if negative:
+        t = t[1:]
+    if t and set(t) <= set("0123456789.,eE+-" + _SPACES):
+        pt, cm = _read_as(t, "."), _read_as(t, ",")
+        if pt is not None or cm is not None:
+            return ("num", negative, percent, pt, cm)
+    m = _UNIT_INSIDE.match(text.strip(_SPACES))
+    if m:
+        unit = m.group(1).strip().lower()
+        if unit in UNITS or unit in AMBIGUOUS_UNITS or unit in ("tonnes", "tons"):
+            number = text.strip(_SPACES)[: m.start(1)].strip(_SPACES)
+            where = "the 'unit' column" if unit_col else "a 'unit' column (add one)"
+            return ("err", f"{_show(text)} has a unit inside the number: write {number} "
+                           f"here and the unit in {where}")
+    if text.lstrip().startswith(("=", "@")):
+        return ("err", f"{_show(text)} is a formula or text, not a number")
+    if re.fullmatch(r"\(\s*[0-9.,\s]+\)", t):
+        return ("err", f"{_show(text)} is an accounting negative; quantities must be >= 0")
+    return ("err", f"{_show(text)} is not a number")
+
+
+def _resolve_numbers(nums: list[_Num]) -> tuple[dict[tuple[int, str], Decimal], list[Issue], str | None]:
+    """Decide the file's decimal convention from the evidence; value per (row, column)."""
+    first: dict[tuple[str, str], _Num] = {}     # (char, role) -> first cell showing it
+    fam_cells: dict[str, list[_Num]] = {"point": [], "comma": []}
+    for n in nums:
+        k = n.kind
+        if k in ("point", "comma"):
+            fam_cells[k].append(n)
+            body = n.text
+            if k == "point":
+                roles = (((".", "decimal") if "." in body else None), ((",", "thousands") if "," in body else None))
+            else:
+                roles = (((",", "decimal") if "," in body else None), ((".", "thousands") if "." in body else None))
+            for r in roles:
+                if r is not None:
+                    first.setdefault(r, n)
+    errors: list[Issue] = []
+    fam = None
+    if fam_cells["point"] and fam_cells["comma"]:
+        p, c = fam_cells["point"], fam_cells["comma"]
+        major, minor = (p, c) if (len(p), -p[0].row) >= (len(c), -c[0].row) else (c, p)
+        fam = "point" if major is p else "comma"
+        ref = major[0]
+        conv = {"point": "a decimal point", "comma": "a decimal comma"}
+        for n in minor:
+            errors.append(Issue(n.row, n.column,
+                                f"{_show(n.text)} is written with {conv['comma' if fam == 'point' else 'point']} "
+                                f"but row {ref.row} ({_show(ref.text)}) uses {conv[fam]}; "
+                                "use one number format in the whole file"))
+    elif fam_cells["point"]:
+        fam = "point"
+    elif fam_cells["comma"]:
+        fam = "comma"
+    values: dict[tuple[int, str], Decimal] = {}
+    for n in nums:
+        k = n.kind
+        if k == "neutral":
+            v = n.point
+        elif k in ("point", "comma"):
+            if fam is not None and k != fam:
+                continue
+            v = n.point if k == "point" else n.comma
+        else:  # ambiguous: a single "," or "." followed by three digits
+            ch = "," if "," in n.text else "."
+            role = None
+            if (ch, "decimal") in first and (fam is None or (fam == "point") == (ch == ".")):
+                role = "decimal"
+            elif (ch, "thousands") in first and (fam is None or (fam == "point") == (ch == ",")):
+                role = "thousands"
+            if role is None:
+                whole, frac = (n.point, n.comma) if ch == "," else (n.comma, n.point)
+                body = n.text.strip(_SPACES + "%")
+                if fam is None:
+                    alt = f"{body}0 (a decimal)"
+                else:
+                    sep = "." if fam == "point" else ","
+                    alt = f"{_plain(frac).replace('.', sep)} (a decimal, written as elsewhere in this file)"
+                errors.append(Issue(n.row, n.column,
+                                    f"{_show(n.text)} is ambiguous: it could be {_plain(whole)} or "
+                                    f"{_plain(frac)}; write {_plain(whole)} (a whole number) or {alt}"))
+                continue
+            v = n.comma if (role == "decimal") == (ch == ",") else n.point
+        values[(n.row, n.column)] = -v if n.negative else v
+    decimal = {"point": ".", "comma": ","}.get(fam) if fam else None
+    if decimal is None and any(k[1] == "decimal" for k in first):
+        decimal = next(k[0] for k in first if k[1] == "decimal")
+    return values, errors, decimal
+
+
+def _plain(d: Decimal | None) -> str:
+    return "?" if d is None else format(d.normalize(), "f")
+
+
+def _sig_digits(d: Decimal) -> int:
+    return len(d.normalize().as_tuple().digits)
+
+
+# ------------------------------------------------------------------ rows
+@dataclass
+class _Row:
+    row: int
+    site: str
+    site_country: str | None
+    material_id: str | None
+    material_input: str
+    unit: Decimal | None
+    on_hand: float | None = None         # tonnes
+    monthly_use: float | None = None     # tonnes
+    share: float | None = None
+    supplier_country: str | None = None
+    bad: set[str] = field(default_factory=set)   # columns with an error in this row
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_char(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def parse_stockpile_csv(data: bytes, *, filename: str = "upload.csv") -> ParseResult:
+    """Read a company stockpile CSV (DESIGN.md section 5); see the module docstring for the rules."""
+    errors: list[Issue] = []
+    warnings: list[Issue] = []
+    out: dict = {}
+    try:
+        _, data_rows = _parse(data, errors, warnings, out)
+    except _Stop as stop:
+        errors.append(stop.args[0])
+        data_rows = 0
+    dialect = out.get("dialect", Dialect())
+    errors.sort(key=lambda i: (i.row or 0))
+    if errors:
+        lines = coerce_lines(pd.DataFrame())
+        return ParseResult(errors, warnings, dialect, lines, holdings_from_lines(lines), filename, data_rows)
+    lines = coerce_lines(pd.DataFrame(out["lines"], columns=list(LINE_COLUMNS)))
+    warnings.sort(key=lambda i: (i.row or 0))
+    return ParseResult(errors, warnings, dialect, lines, holdings_from_lines(lines), filename, data_rows)
+
+
+def _parse(data: bytes, errors: list[Issue], warnings: list[Issue], out: dict) -> tuple[Dialect, int]:
+    if len(data) > MAX_BYTES:
+        raise _Stop(Issue(None, None, f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+                                      f"{MAX_BYTES // 1024 // 1024} MB"))
+    if not data.strip(b" \t\r\n"):
+        raise _Stop(Issue(None, None, "the file is empty: it needs a header row "
+                                      f"({', '.join(REQUIRED_COLUMNS)}) and at least one data row"))
+    text, enc, delim = _choose(_decode(data))
+    out["dialect"] = Dialect(encoding=enc, delimiter=delim)
+    if not text.strip(" \t\r\n\ufeff"):
+        raise _Stop(Issue(None, None, "the file is empty"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+
+    # -- header (row 1)
+    try:
+        raw_header = next(reader)
+    except csv.Error as e:
+        raise _Stop(Issue(1, None, f"the header row cannot be read ({e})"))
+    if not any(h.strip() for h in raw_header):
+        raise _Stop(Issue(1, None, "row 1 is empty: the header (column names) must be in row 1"))
+    header = [_norm_header(h) for h in raw_header]
+    cols: dict[str, int] = {}
+    unnamed: list[int] = []
+    unknown: list[int] = []
+    for i, (h, raw) in enumerate(zip(header, raw_header)):
+        if h == "":
+            unnamed.append(i)
+        elif h in cols:
+            errors.append(Issue(1, h, f"column {h!r} appears twice (columns {_col_letter(cols[h])} and "
+                                      f"{_col_letter(i)}); keep one"))
+        elif h in KNOWN_COLUMNS:
+            cols[h] = i
+        else:
+            unknown.append(i)
+            cols[h] = i
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    unknown_names = [header[i] for i in unknown]
+    if not any(h in KNOWN_COLUMNS for h in header) and not any(
+            difflib.get_close_matches(c, unknown_names, n=1, cutoff=0.75) for c in REQUIRED_COLUMNS):
+        raise _Stop(Issue(1, None, "no known column names in row 1: the header must name "
+                                   f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"))
+    claimed: set[str] = set()
+    for c in missing:
+        close = difflib.get_close_matches(c, unknown_names, n=1, cutoff=0.75)
+        if close:
+            claimed.add(close[0])
+            errors.append(Issue(1, close[0], f"required column {c!r} is missing; column "
+                                             f"{raw_header[cols[close[0]]].strip()!r} is not a known name",
+                                suggestion=c))
+        else:
+            errors.append(Issue(1, None, f"required column {c!r} is missing (the header has: "
+                                         f"{', '.join(repr(h.strip()) for h in raw_header if h.strip())})"))
+    for i in unknown:
+        h = header[i]
+        if h in claimed:
+            continue
+        close = difflib.get_close_matches(h, [c for c in KNOWN_COLUMNS if c not in cols], n=1, cutoff=0.75)
+        warnings.append(Issue(1, raw_header[i].strip(), "unknown column, ignored",
+                              suggestion=close[0] if close else None))
+    n_head = len(header)
+
+    # -- data rows: read cells
+    raw_rows: list[tuple[int, list[str]]] = []
+    unnamed_used: dict[int, int] = {}
+    row_no = 1
+    try:
+        for rec in reader:
+            row_no += 1
+            if not any(c.strip(_SPACES + "\t\r\n") for c in rec):
+                continue
+            if len(raw_rows) >= MAX_ROWS:
+                raise _Stop(Issue(row_no, None, f"the file has more than {MAX_ROWS:,} data rows; "
+                                                "split it into several files"))
+            if len(rec) > n_head:
+                extra = [j for j in range(n_head, len(rec)) if rec[j].strip()]
+                if extra:
+                    hint = (" (a number with a decimal comma must be quoted in a comma-separated "
+                            "file, or save the file with semicolons)" if delim == "," else "")
+                    errors.append(Issue(row_no, f"{_col_letter(extra[0])} (no header)",
+                                        f"row has {len(rec)} fields but the header has {n_head}{hint}"))
+                    raw_rows.append((row_no, []))
+                    continue
+            for i in unnamed:
+                if i < len(rec) and rec[i].strip():
+                    unnamed_used.setdefault(i, row_no)
+            raw_rows.append((row_no, rec))
+    except csv.Error as e:
+        raise _Stop(Issue(row_no + 1, None, f"the row cannot be read as CSV ({e}); check its quotes"))
+    for i, r in unnamed_used.items():
+        errors.append(Issue(1, f"{_col_letter(i)} (no header)",
+                            f"column {_col_letter(i)} has no header but holds data (first in row {r}); "
+                            "name it or delete it"))
+    if not raw_rows:
+        raise _Stop(Issue(None, None, "the file has a header but no data rows"))
+    if missing:
+        return out["dialect"], len(raw_rows)   # header errors already listed; rows cannot be read
+
+    known_idx = [(name, cols[name]) for name in KNOWN_COLUMNS if name in cols]
+    strip_chars = _SPACES + "\t"
+
+    # -- numbers: classify every numeric cell, then decide the convention for the whole file
+    nums: list[_Num] = []
+    rows: list[_Row] = []
+    mat_cache: dict[str, tuple[str | None, Issue | None]] = {}
+    ctry_cache: dict[str, tuple[str | None, Issue | None]] = {}
+
+    def country(row: int, column: str, text: str) -> str | None:
+        if text == "":
+            return None
+        if text not in ctry_cache:
+            try:
+                ctry_cache[text] = (catalog.country_iso3(text), None)
+            except catalog.CatalogError as e:
+                ctry_cache[text] = (None, Issue(0, column, f"unknown country {_show(text)}",
+                                                e.suggestions[0] if e.suggestions else None))
+        iso, err = ctry_cache[text]
+        if err is not None:
+            errors.append(Issue(row, column, err.message, err.suggestion))
+        return iso
+
+    for row_no, rec in raw_rows:
+        if not rec:
+            continue
+        n_rec = len(rec)
+        vals = {name: (rec[i].strip(strip_chars) if i < n_rec else "") for name, i in known_idx}
+
+        def cell(_rec: list[str], name: str) -> str:
+            return vals.get(name, "")
+
+        r = _Row(row_no, vals.get("site") or DEFAULT_SITE, None, None, vals.get("material", ""), None)
+        if _control_char("".join(vals.values())):
+            for name, v in vals.items():
+                if _control_char(v):
+                    errors.append(Issue(row_no, name, "contains a control character or line break"))
+                    r.bad.add(name)
+        if "site" not in r.bad and r.site.startswith(_FORMULA_START):
+            warnings.append(Issue(row_no, "site", f"{_show(r.site)} looks like a spreadsheet formula; "
+                                                  "it is kept as text (exports neutralise it)"))
+        if len(r.site) > 200:
+            errors.append(Issue(row_no, "site", "site name is longer than 200 characters"))
+            r.bad.add("site")
+        # material
+        if "material" not in r.bad:
+            if r.material_input == "":
+                errors.append(Issue(row_no, "material", "material is empty"))
+                r.bad.add("material")
+            else:
+                key = r.material_input
+                if key not in mat_cache:
+                    try:
+                        mat_cache[key] = (catalog.resolve_material(key), None)
+                    except catalog.CatalogError as e:
+                        mat_cache[key] = (None, Issue(0, "material", f"unknown material {_show(key)}",
+                                                      e.suggestions[0] if e.suggestions else None))
+                r.material_id, err = mat_cache[key]
+                if err is not None:
+                    errors.append(Issue(row_no, "material", err.message, err.suggestion))
+                    r.bad.add("material")
+        # unit
+        u = cell(rec, "unit").lower()
+        u = re.sub(r"\s+", " ", u).rstrip(".")
+        if u == "":
+            r.unit = Decimal(1)
+        elif u in UNITS:
+            r.unit = UNITS[u]
+        elif "unit" not in r.bad:
+            r.bad.add("unit")
+            if u in AMBIGUOUS_UNITS:
+                errors.append(Issue(row_no, "unit", f"{AMBIGUOUS_UNITS[u]}; use t, kg, g or lb", "t"))
+            else:
+                close = difflib.get_close_matches(u, list(UNITS), n=1, cutoff=0.5)
+                sugg = None
+                if close:
+                    sugg = next(c for c in CANONICAL_UNITS if UNITS[c] == UNITS[close[0]])
+                errors.append(Issue(row_no, "unit", f"unknown unit {_show(cell(rec, 'unit'))}; "
+                                                    "use t, kg, g or lb", sugg))
+        # countries
+        if "site_country" not in r.bad:
+            r.site_country = country(row_no, "site_country", cell(rec, "site_country"))
+            if cell(rec, "site_country") and r.site_country is None:
+                r.bad.add("site_country")
+        if "supplier_country" not in r.bad:
+            r.supplier_country = country(row_no, "supplier_country", cell(rec, "supplier_country"))
+            if cell(rec, "supplier_country") and r.supplier_country is None:
+                r.bad.add("supplier_country")
+        # numeric cells
+        for name in NUMERIC_COLUMNS:
+            t = cell(rec, name)
+            if t == "" or name in r.bad:
+                continue
+            c = _classify(row_no, name, t, "unit" in cols)
+            if isinstance(c, Issue):
+                errors.append(c)
+                r.bad.add(name)
+            elif c.percent and name != "supplier_share":
+                errors.append(Issue(row_no, name, f"{_show(t)}: a percentage is only allowed in "
+                                                  "'supplier_share'"))
+                r.bad.add(name)
+            else:
+                nums.append(c)
+        rows.append(r)
+
+    values, num_errors, decimal = _resolve_numbers(nums)
+    errors.extend(num_errors)
+    by_row = {r.row: r for r in rows}
+    for e in num_errors:
+        by_row[e.row].bad.add(e.column)
+    thousands: list[str] = []
+    for n in nums:
+        if (n.row, n.column) in values:
+            for ch in _BETWEEN_DIGITS.findall(n.text):
+                if ch != decimal and ch not in thousands and not (decimal is None and n.kind == "neutral" and ch in ".,"):
+                    thousands.append(ch)
+    out["dialect"] = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=tuple(thousands))
+
+    num_of = {(n.row, n.column): n for n in nums}
+    for (row_no, name), v in values.items():
+        r = by_row[row_no]
+        text = num_of[(row_no, name)].text
+        if v < 0:
+            errors.append(Issue(row_no, name, f"{_show(text)} is negative; {name} must be >= 0"))
+            r.bad.add(name)
+            continue
+        if _sig_digits(v) > MAX_SIG_DIGITS:
+            errors.append(Issue(row_no, name, f"{_show(text)} has more than {MAX_SIG_DIGITS} significant "
+                                              "digits and cannot be stored exactly"))
+            r.bad.add(name)
+            continue
+        if name == "supplier_share":
+            if num_of[(row_no, name)].percent:
+                if v > 100:
+                    errors.append(Issue(row_no, name, f"share {_show(text)} is over 100%"))
+                    r.bad.add(name)
+                    continue
+                v = v / 100
+            elif v > 1:
+                sugg = f"{_plain(v)}%" if v <= 100 else None
+                errors.append(Issue(row_no, name, f"share {_show(text)} is above 1; write shares as 0–1 "
+                                                  "(0.8) or as a percentage (80%)", sugg))
+                r.bad.add(name)
+                continue
+            r.share = float(v) + 0.0
+            continue
+        if r.unit is None:
+            continue
+        f = float(v * r.unit) + 0.0
+        if f == 0 and v != 0:
+            errors.append(Issue(row_no, name, f"{_show(text)} is too small to store; write 0 or a larger unit"))
+            r.bad.add(name)
+            continue
+        if not math.isfinite(f) or f > MAX_QUANTITY_T:
+            errors.append(Issue(row_no, name, f"{_show(text)} {_unit_name(r.unit)} is implausibly large "
+                                              f"(more than {MAX_QUANTITY_T:,.0f} t); check the number and unit"))
+            r.bad.add(name)
+            continue
+        setattr(r, name, f)
+
+    # -- groups
+    lines: list[tuple] = []
+    site_country: dict[str, tuple[str, int]] = {}
+    for r in rows:
+        if r.site_country is not None:
+            prev = site_country.setdefault(r.site, (r.site_country, r.row))
+            if prev[0] != r.site_country:
+                errors.append(Issue(r.row, "site_country",
+                                    f"site {_show(r.site)} is in {r.site_country} here but in {prev[0]} "
+                                    f"in row {prev[1]}; a site has one country"))
+    groups: dict[tuple[str, str], list[_Row]] = {}
+    for r in rows:
+        if r.material_id is not None:
+            groups.setdefault((r.site, r.material_id), []).append(r)
+    for (site, mat), grp in groups.items():
+        head = grp[0]
+        what = f"site {_show(site)}, material {mat!r}"
+        for name in ("on_hand", "monthly_use"):
+            if name in head.bad:
+                continue
+            v0 = getattr(head, name)
+            if v0 is None:
+                if head.unit is not None:
+                    errors.append(Issue(head.row, name, f"{name} is empty; the first row of {what} must "
+                                                        f"give it"))
+                continue
+            for r in grp[1:]:
+                v = getattr(r, name)
+                if v is not None and name not in r.bad and not math.isclose(v, v0, rel_tol=1e-12, abs_tol=0):
+                    errors.append(Issue(r.row, name, f"{_fmt_t(v)} conflicts with {_fmt_t(v0)} in row "
+                                                     f"{head.row} for {what}; leave it blank or repeat "
+                                                     "the same value"))
+                    r.bad.add(name)
+        if any("supplier_share" in r.bad for r in grp):
+            continue
+        if len(grp) == 1:
+            if head.share is None:
+                head.share = 1.0
+        else:
+            blanks = [r for r in grp if r.share is None]
+            for r in blanks:
+                errors.append(Issue(r.row, "supplier_share",
+                                    f"share is empty but {what} has {len(grp)} supply lines (rows "
+                                    f"{', '.join(str(x.row) for x in grp)}); give each line's share"))
+            if blanks:
+                continue
+        total = math.fsum(r.share for r in grp)
+        rows_txt = ("rows " if len(grp) > 1 else "row ") + ", ".join(str(x.row) for x in grp)
+        if total > 1 + SHARE_SUM_TOLERANCE + 1e-12:
+            errors.append(Issue(head.row, "supplier_share",
+                                f"shares of {what} sum to {total:.4g} ({rows_txt}); they must sum to at "
+                                "most 1 (100%)"))
+        elif total > 1 + 1e-12:
+            for r in grp:
+                r.share = r.share / total
+            warnings.append(Issue(head.row, "supplier_share",
+                                  f"shares of {what} sum to {total:.4g} ({rows_txt}); read as rounding "
+                                  "and scaled to sum to 1"))
+        elif total < 1 - 1e-12:
+            warnings.append(Issue(head.row, "supplier_share",
+                                  f"shares of {what} sum to {total:.4g} ({rows_txt}); the remaining "
+                                  f"{1 - total:.4g} is treated as unknown origin"))
+    if errors:
+        return out["dialect"], len(raw_rows)
+    for (site, mat), grp in groups.items():
+        head = grp[0]
+        sc = site_country.get(site, (None, 0))[0]
+        for r in grp:
+            lines.append((site, sc, mat, r.material_input, head.on_hand, head.monthly_use,
+                          r.supplier_country, r.share, r.row))
+    lines.sort(key=lambda x: x[-1])
+    out["lines"] = lines
+    return out["dialect"], len(raw_rows)
+
+
+def _unit_name(u: Decimal) -> str:
+    return next(c for c in CANONICAL_UNITS if UNITS[c] == u)
+
+
+def _fmt_t(v: float) -> str:
+    return f"{v:,.6g} t"
