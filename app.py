@@ -10,6 +10,14 @@ PAGES = {
     "Picture": [
         st.Page("pages/overview.py", title="Overview", icon=":material/public:", default=True),
         st.Page("pages/exposure.py", title="Exposure", icon=":material/hub:"),
+        st.Page("pages/cover.py", title="Months of cover", icon=":material/hourglass_bottom:"),
+        st.Page("pages/regimes.py", title="Control regimes", icon=":material/gavel:"),
+    ],
+    "Company": [
+        st.Page("pages/company.py", title="Company stockpiles", icon=":material/warehouse:"),
+    ],
+    "Outputs": [
+        st.Page("pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
     ],
     "Reference": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/dataset:"),
@@ -23,6 +31,13 @@ with st.sidebar:
                "and how long stocks last under each control regime.")
     ui.dataset_picker()
     st.caption("Built-in dataset: published figures, cited per table. Estimates are labelled as estimates.")
+    if ui.login_configured():           # [auth] in secrets.toml: company data is per signed-in user
+        if st.user.is_logged_in:
+            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name') or 'a user'}")
+            if st.button("Sign out", key="auth_logout", icon=":material/logout:"):
+                st.logout()
+        elif st.button("Sign in", key="auth_login", type="primary", icon=":material/login:"):
+            st.login()
 
 page.run()
 

@@ -103,6 +103,225 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _library(args: argparse.Namespace):
+    from . import regimes
+    try:
+        return regimes.load_library()
+    except regimes.RegimeError as e:
+        raise UsageError(f"the regime library has problems: {'; '.join(e.problems)}") from None
+
+
+def cmd_regimes(args: argparse.Namespace) -> int:
+    """The named regime library: id, name, horizon and rules."""
+    import json
+
+    from . import scenarios
+
+    lib = _library(args)
+    if args.format == "json":
+        print(json.dumps([scenarios.regime_summary(r) for r in lib.values()], indent=2, ensure_ascii=False))
+        return 0
+    for r in lib.values():
+        print(f"{r.id}  —  {r.name}  (horizon {r.horizon_months} months, {len(r.rules)} rule(s))")
+        rules = scenarios.rules_table(r)
+        if len(rules):
+            print("  " + rules.drop(columns=["note"]).to_string(index=False).replace("\n", "\n  "))
+    return 0
+
+
+class _RegimeFileError(Exception):
+    def __init__(self, problems: list[str], where: str):
+        self.problems, self.where = problems, where
+
+
+def _regime_for(args: argparse.Namespace):
+    import difflib
+
+    from . import regimes, scenarios
+
+    if args.regime_file:
+        try:
+            reg = regimes.load_regime(Path(args.regime_file))
+        except regimes.RegimeError as e:
+            raise _RegimeFileError(e.problems, args.regime_file) from None
+    else:
+        lib = _library(args)
+        if args.regime not in lib:
+            close = difflib.get_close_matches(args.regime, list(lib), 3, 0.4)
+            hint = f" — did you mean {' or '.join(close)}?" if close else f" (known: {', '.join(lib)})"
+            raise UsageError(f"unknown regime {args.regime!r}{hint}")
+        reg = lib[args.regime]
+    if args.target:
+        target = catalog.country_iso3(args.target)
+        if not any(r.targets.mode == "only" for r in reg.rules):
+            raise UsageError(f"--target applies to regimes with a target list (ban-one-country); "
+                             f"{reg.id!r} has none")
+        reg = regimes.with_target(reg, target) if target != scenarios.DEFAULT_BAN_TARGET or reg.id != "ban-one-country" \
+            else reg
+    return reg
+
+
+def cmd_cover(args: argparse.Namespace) -> int:
+    """Months of cover of one country for one material under one regime."""
+    import json
+
+    from . import scenarios
+
+    if args.stock_months < 0:
+        raise UsageError(f"--stock-months must be >= 0, not {args.stock_months}")
+    try:
+        reg = _regime_for(args)
+    except _RegimeFileError as e:
+        print(f"error: {e.where}: {len(e.problems)} problem(s) in the regime file", file=sys.stderr)
+        for p in e.problems:
+            print(f"{e.where}: {p}", file=sys.stderr)
+        return 2
+    run = scenarios.default_runner(args.data_dir)
+    try:
+        doc = scenarios.cover_json(args.country, args.material, reg, industry_months=args.stock_months, run=run)
+    except scenarios.ScenarioError as e:
+        raise UsageError(str(e)) from None
+    if args.format == "json":
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    i = doc["inputs"]
+    m = doc["months_of_cover"]
+    result = (f"{m:.1f} months (runs out in month {doc['runout_month']})" if doc["exhausted_within_horizon"]
+              else f"{doc['state']} ({doc['horizon_months']} months)")
+    print(f"{doc['country_name']} ({doc['country']}) · {doc['material']} · {doc['regime_name']} [{doc['regime']}]")
+    print(f"months of cover: {result}  (ESTIMATE)")
+
+    def n(x, spec):
+        return "n/a" if x is None else format(x, spec)
+    print(f"stock {n(i['stock_t'], ',.0f')} t · use {n(i['use_t_per_month'], ',.1f')} t/month ({i['use_basis']})")
+    print(f"stock basis: {i['stock_basis']}")
+    print(f"policy: {i['policy_basis']}")
+    print("shares: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in i["shares"].items()) + f" ({i['share_basis']})")
+    for s in i["sources"]:
+        print(f"source: {s}")
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    """A briefing pack (PPTX deck or PDF) for a country, or for a company stockpile snapshot."""
+    import os
+    import tempfile
+
+    from . import briefing, export, exposure, ingest
+
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in export.PACK_FORMATS:
+        raise UsageError(f"--out must end in .pptx or .pdf, not {out.suffix or 'no extension'!r} ({out})")
+    if not args.country and not args.company:
+        raise UsageError("brief needs --country ISO3 (or --company FILE.csv)")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out folder {str(out.parent)!r} does not exist")
+    try:
+        regs = briefing.resolve_regimes(args.regimes)
+        run = exposure.default_runner(args.data_dir)
+        prov = ingest.load_provenance(args.data_dir)
+        if args.company:
+            from .stockpile_csv import parse_stockpile_csv
+            path = Path(args.company)
+            try:
+                raw = path.read_bytes()
+            except OSError as e:
+                raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+            res = parse_stockpile_csv(raw, filename=path.name)
+            if not res.ok:
+                print(f"error: {path.name}: {len(res.errors)} problem(s); nothing was used", file=sys.stderr)
+                for issue in res.errors:
+                    print(f"{path.name}: {issue}", file=sys.stderr)
+                return 2
+            pack = briefing.company_briefing(res.lines, regs, name=path.stem, default_country=args.country,
+                                             run=run, provenance=prov)
+        else:
+            pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov)
+    except briefing.BriefingInputError as e:
+        raise UsageError(str(e)) from None
+    try:
+        data = export.pack_bytes(pack, fmt)
+    except export.ExportUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    fd, tmp = tempfile.mkstemp(prefix=".brief-", suffix=out.suffix, dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"wrote {out} ({fmt.upper()}, {len(pack.slides)} slides, {len(pack.charts)} charts) for {pack.subject}")
+    return 0
+
+
+def cmd_company(args: argparse.Namespace) -> int:
+    """Months of cover of a company's stockpile CSV, per site and material, under one regime."""
+    import json
+
+    import pandas as pd
+
+    from . import company, export, exposure
+    from .stockpile_csv import parse_stockpile_csv
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    res = parse_stockpile_csv(raw, filename=path.name)
+    if not res.ok:
+        for issue in res.errors:
+            print(f"{path.name}: {issue}", file=sys.stderr)
+        return 2
+    try:
+        reg = _regime_for(args)
+    except _RegimeFileError as e:
+        for p in e.problems:
+            print(f"{e.where}: {p}", file=sys.stderr)
+        return 2
+    default = catalog.country_iso3(args.country) if args.country else None
+    dep = (company.dependence_map(res.lines, exposure.default_runner(args.data_dir))
+           if company.needs_dependence([reg]) else None)
+    table = company.results(res.lines, [reg], default_country=default, dependence=dep)
+    notes = [f"warning: {w}" for w in res.warnings] + [f"note: {n}" for n in
+                                                      company.notes(res.lines, table, default)]
+    if args.format == "json":
+        print(json.dumps(company.json_rows(table), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        cols = ["site", "site_country", "destination", "destination_basis", "material_id", "material_name",
+                "regime", "on_hand_t", "monthly_use_t", "controlled_share", "extraterritorial_share",
+                "unknown_share", "months", "runout_month", "state", "dependence_missing"]
+        out = table[cols].rename(columns={"months": "months_of_cover"})
+        export.safe_frame(out).to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        print(f"{path.name} · {reg.name} [{reg.id}] · horizon {reg.horizon_months} months · "
+              f"read as {res.dialect.describe()}")
+
+        def months(m, s):
+            return f"{m:.1f}" if s == "exhausted" else s
+        view = pd.DataFrame({
+            "site": table["site"], "destination": table["destination"].fillna("unknown"),
+            "material": table["material_id"], "on_hand_t": table["on_hand_t"].map(lambda v: f"{v:,.3g}"),
+            "use_t_per_month": table["monthly_use_t"].map(lambda v: f"{v:,.3g}"),
+            "controlled": table["controlled_share"].map(lambda v: f"{v * 100:.0f}%"),
+            "months_of_cover": [months(m, s) for m, s in zip(table["months"], table["state"])]})
+        print(view.to_string(index=False))
+        first = company.earliest_runout(table)
+        if first:
+            print(f"earliest run-out: {first['site']} · {first['material_name']} after {first['months']:.1f} months "
+                  "(ESTIMATE)")
+        else:
+            print(f"nothing runs out within {reg.horizon_months} months")
+    for n in notes:
+        print(n, file=sys.stderr if args.format != "table" else sys.stdout)
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2 (argparse prints usage too; keep it short)
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -133,6 +352,46 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--data-dir", default=None,
                    help="data home for ingested datasets (default: $CHOKEPOINT_DATA_HOME or the user data dir)")
     g.set_defaults(func=cmd_ingest)
+
+    r = sub.add_parser("regimes", help="the named control-regime library")
+    r.add_argument("action", choices=["list"])
+    r.add_argument("--format", choices=["table", "json"], default="table")
+    r.set_defaults(func=cmd_regimes)
+
+    c = sub.add_parser("cover", help="months of cover of one country for one material under one regime")
+    c.add_argument("--country", required=True, help="country: ISO3, ISO2 or English name")
+    c.add_argument("--material", required=True, help="material with country data (catalogue id, name or synonym)")
+    rg = c.add_mutually_exclusive_group(required=True)
+    rg.add_argument("--regime", help="regime id from the library (see `regimes list`)")
+    rg.add_argument("--regime-file", help="a regime YAML file")
+    c.add_argument("--target", default=None, help="target country for ban-one-country (default USA)")
+    c.add_argument("--stock-months", type=float, default=3.0,
+                   help="industry inventory in months of use (default 3: AmCham China survey, May 2025)")
+    c.add_argument("--format", choices=["table", "json"], default="table")
+    c.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
+    c.set_defaults(func=cmd_cover)
+    b = sub.add_parser("brief", help="a briefing pack (PPTX or PDF) for a country or a company snapshot")
+    b.add_argument("--country", default=None,
+                   help="country: ISO3, ISO2 or English name (with --company: the country of sites without one)")
+    b.add_argument("--company", default=None, metavar="FILE.csv", help="a company stockpile CSV (see the template)")
+    b.add_argument("--regimes", default=None, metavar="A,B",
+                   help="regime ids, comma-separated (default: apr-2025-licensing,oct-2025-expansion)")
+    b.add_argument("--materials", default=None, metavar="A,B",
+                   help="materials with trade data, comma-separated; the first leads (default: all, magnets first)")
+    b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="where to write the pack")
+    b.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
+    b.set_defaults(func=cmd_brief)
+    k = sub.add_parser("company", help="months of cover of a company stockpile CSV per site and material")
+    k.add_argument("file", metavar="FILE.csv", help="a company stockpile CSV (see data/templates/stockpile_template.csv)")
+    kg = k.add_mutually_exclusive_group(required=True)
+    kg.add_argument("--regime", help="regime id from the library (see `regimes list`)")
+    kg.add_argument("--regime-file", help="a regime YAML file")
+    k.add_argument("--target", default=None, help="target country for ban-one-country (default USA)")
+    k.add_argument("--country", default=None, metavar="ISO3",
+                   help="country of sites without a site_country (their destination for targeted regimes)")
+    k.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    k.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
+    k.set_defaults(func=cmd_company)
     return p
 
 

@@ -352,11 +352,14 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:
 
 
 def load_regime(text_or_path: str | Path) -> Regime:
-    """A regime from a YAML file path or YAML text."""
+    """A regime from a YAML file (a ``Path``) or YAML text (a ``str``).
+
+    A ``str`` is always text, never a path: an uploaded file whose content is one line such as
+    ``/etc/app/secrets.yml`` must not make the server read that file (issue 07).
+    """
     where = None
     text = text_or_path
-    if isinstance(text_or_path, Path) or (
-            "\n" not in str(text_or_path) and str(text_or_path).endswith((".yml", ".yaml"))):
+    if isinstance(text_or_path, Path):
         path = Path(text_or_path)
         where = str(path)
         try:

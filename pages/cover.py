@@ -1,0 +1,125 @@
+"""Months of cover: how long each country's stock lasts under each control regime."""
+import streamlit as st
+
+from chokepoint import catalog, charts, cover, regimes, scenarios, ui
+
+mats = catalog.materials()
+library = regimes.load_library()
+custom = st.session_state.setdefault("custom_regimes", {})
+
+# ---- title ----------------------------------------------------------------------------------
+st.title("Months of cover: how long stocks last under each control regime")
+st.markdown(
+    "For every importer in the trade data: monthly use, supply shares by origin and a stock made of "
+    "industry inventories plus any national stockpile target. Each regime cuts the flows it controls; "
+    "months of cover is when the stock runs out. **All results are ESTIMATES** built on the assumptions "
+    "listed beside them.")
+
+# ---- controls: material, regimes, industry inventory, start date ------------------------------
+c1, c2 = st.columns([1, 3])
+materials = scenarios.country_materials(run=ui.query)
+material = c1.selectbox("Material", materials, key="cov_material",
+                        index=materials.index("permanent_magnets") if "permanent_magnets" in materials else 0,
+                        format_func=lambda m: mats[m].name,
+                        help="Materials with bilateral trade data (the supply lines of each country).")
+options = list(library) + [k for k in custom if k not in library]
+names = {**{k: r.name for k, r in library.items()}, **{k: f"{r.name} (custom)" for k, r in custom.items()}}
+chosen = c2.multiselect("Regimes", options, default=list(library), key="cov_regimes", format_func=names.get,
+                        help="The library of real measures and scenarios, plus custom regimes built on the "
+                             "Control regimes page (this session only).")
+s1, s2, s3 = st.columns([2, 1, 1])
+industry_months = s1.slider(
+    "Industry inventory (months of use)", 0.0, 12.0, scenarios.DEFAULT_INDUSTRY_MONTHS, 0.5, key="cov_industry",
+    help=f"Assumption. Default 3 months: {scenarios.INDUSTRY_CITATION}.")
+start = s2.date_input("Start of the controls", scenarios.DEFAULT_START, key="cov_start",
+                      help="Month 0 of every regime. Default 4 April 2025 (MOFCOM Announcement No. 18).")
+inputs = scenarios.country_inputs(material, industry_months=industry_months, run=ui.query)
+holders = sorted((h for h in inputs["holder"].unique() if h != "CHN"), key=catalog.country_name)
+target = scenarios.DEFAULT_BAN_TARGET
+if "ban-one-country" in chosen:
+    target = s3.selectbox("Ban targets", holders, index=holders.index("USA") if "USA" in holders else 0,
+                          key="cov_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                          help="The country the 'ban on one country' regime is aimed at.")
+
+with st.expander("Substitution and demand reduction (optional)"):
+    e1, e2, e3, e4 = st.columns(4)
+    use_sub = e1.toggle("Other suppliers ramp up", key="cov_sub")
+    ramp = e2.number_input("Ramp-up (share of use per month)", 0.0, 1.0, 0.05, 0.01, key="cov_ramp",
+                           disabled=not use_sub)
+    lead = e3.number_input("Lead time (months)", 0, 36, 3, 1, key="cov_lead", disabled=not use_sub)
+    cap = e4.number_input("Ceiling (share of use)", 0.0, 1.0, 0.3, 0.05, key="cov_cap", disabled=not use_sub)
+    demand = st.slider("Demand factor (1 = normal use; below 1 = demand reduction)", 0.5, 1.2, 1.0, 0.05,
+                       key="cov_demand")
+    st.caption("User assumptions, not published figures: they apply to every country and regime on this page.")
+substitution = cover.Substitution(ramp, int(lead), cap) if use_sub else None
+
+if not chosen:
+    st.info("Pick at least one regime.", icon=":material/info:")
+    ui.footer(["consumption", "trade_flows", "stockpiles"])
+    st.stop()
+regs = scenarios.choose(library, chosen, target=target, custom=custom)
+short = mats[material].name.split(" (")[0].lower()
+
+# ---- heatmap: every country x regime ----------------------------------------------------------
+table = scenarios.country_cover(material, regs, industry_months=industry_months, substitution=substitution,
+                                demand_factor=demand, run=ui.query)
+shown = table[table["holder"] != "CHN"]
+country = st.selectbox("Country for the detail below", holders,
+                       index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
+                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+ui.chart(charts.cover_heatmap(shown, material=short, selected=country), shown,
+         key=f"cover-heatmap-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+
+# ---- one country: run-down curves, run-out dates and the assumptions beside them ----------------
+cname = catalog.country_name(country)
+st.subheader(f"{cname}: stock run-down under each regime")
+hold = scenarios.holder(country, material, industry_months=industry_months, run=ui.query)
+mine = table[table["holder"] == country]
+if hold.data_hint:
+    st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
+else:
+    curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand)
+    ui.chart(charts.rundown_curves(curves, country=country, material=short), curves,
+             key=f"cover-rundown-{country}-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+left, right = st.columns([1, 1])
+with left:
+    dates = scenarios.runout_table(mine, start)
+    st.markdown(f"**Run-out dates** (start {start:%d %b %Y} + months of cover; ESTIMATES)")
+    st.dataframe(dates.drop(columns=["regime"]), hide_index=True, width="stretch",
+                 column_config={"regime_name": "regime",
+                                "months": st.column_config.NumberColumn("months of cover", format="%.1f"),
+                                "runout_date": st.column_config.DateColumn("runs out on"),
+                                "start_date": st.column_config.DateColumn("start"),
+                                "horizon_months": "horizon (months)"})
+with right:
+    st.markdown("#### Assumptions and sources")
+    st.markdown("\n".join("- " + line for line in scenarios.assumption_lines(mine.iloc[0])))
+    st.dataframe(scenarios.lines_table(hold).drop(columns=["supplier"]), hide_index=True, width="stretch",
+                 column_config={"supplier_name": "supplier",
+                                "share_of_use": st.column_config.NumberColumn("share of use", format="percent"),
+                                "dependence": st.column_config.NumberColumn(
+                                    "dependence on China", format="percent",
+                                    help="Used by extraterritorial rules (look-through, see the Exposure page).")})
+    st.caption("Regime parameters and their calibration: see *Control regimes*.")
+
+# ---- sensitivity: what moves the answer most -------------------------------------------------
+if not hold.data_hint:
+    controlled = [r for r in regs if r.rules] or regs
+    which = st.selectbox("Regime for the sensitivity", [r.id for r in controlled], key="cov_tornado_regime",
+                         format_func={r.id: r.name for r in regs}.get)
+    reg = next(r for r in regs if r.id == which)
+    tornado = scenarios.sensitivity(hold, reg, substitution=substitution, demand_factor=demand)
+    ui.chart(charts.cover_tornado(tornado, country=country, material=short, regime_name=reg.name), tornado,
+             key=f"cover-tornado-{country}-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+
+# ---- caveats -----------------------------------------------------------------------------------
+st.subheader("Read with care")
+st.markdown(
+    "- **Derived use is an ESTIMATE**: where no consumption figure is published, use = 2024 imports, so re-exports "
+    "and domestic production are ignored.\n"
+    "- **Policy stockpiles are targets, not verified holdings** (JOGMEC and KOMIR holdings are secret).\n"
+    "- **Trade origin is the last shipping country**; extraterritorial rules reach third countries through their "
+    "own dependence on China (look-through).\n"
+    "- Supply of unknown origin (shares below 100%) keeps arriving and is not cut by any rule.")
+
+ui.footer(["trade_flows", "consumption", "stockpiles", "import_shares", "production"])

@@ -1,0 +1,127 @@
+"""Control regimes: the real measures, the regime library, and an editor for custom regimes."""
+import streamlit as st
+
+from chokepoint import catalog, charts, regimes, scenarios, ui
+
+library = regimes.load_library()
+custom = st.session_state.setdefault("custom_regimes", {})
+draft = st.session_state.setdefault("regime_draft", {"name": "My regime", "rules": [], "id": None})
+mats = catalog.materials()
+
+# ---- title ----------------------------------------------------------------------------------
+st.title("Control regimes")
+st.markdown(
+    "A regime is a named list of rules; each rule cuts the monthly supply of some materials from one "
+    "controlling country to some destinations (approval rate after a licence delay, from a start month to an "
+    "end month). Below: the real measures so far, the library of regimes with their sources and calibration, "
+    "and an editor to build your own.")
+
+# ---- timeline of real measures --------------------------------------------------------------
+events = ui.query("control_timeline", controller="CHN")
+ui.chart(charts.control_timeline(events), events, key="regimes-timeline", tables=["control_events"])
+
+# ---- the library ------------------------------------------------------------------------------
+st.subheader("The regime library")
+st.caption("Approval rates and delays are ESTIMATES calibrated on the figures named under each regime.")
+for reg in library.values():
+    with st.expander(f"{reg.name} · `{reg.id}`"):
+        st.markdown(reg.description)
+        st.dataframe(scenarios.rules_table(reg), hide_index=True, width="stretch",
+                     column_config={"approval_rate": st.column_config.NumberColumn("approval rate", format="%.2f")})
+        st.markdown("**Sources**\n" + "\n".join(f"- {s.title}" + (f" — {s.note}" if s.note else "")
+                                                for s in reg.sources))
+        st.markdown("**Calibration**")
+        st.text(reg.calibration)
+        st.download_button("Download YAML", regimes.regime_to_yaml(reg), file_name=f"{reg.id}.yml",
+                           mime="application/yaml", key=f"yaml-{reg.id}", icon=":material/download:")
+
+# ---- editor: build a custom regime rule by rule ------------------------------------------------
+st.subheader("Build a custom regime")
+st.markdown("Fill in a rule and add it; add as many rules as you need. The regime is kept for this session "
+            "and appears in the regime choices on *Months of cover*.")
+with st.form("regime_editor"):
+    name = st.text_input("Regime name", draft["name"], key="ed_name")
+    f1, f2, f3 = st.columns([1, 2, 2])
+    controller = f1.text_input("Controller (ISO3)", "CHN", key="ed_controller")
+    materials = f2.multiselect("Materials (ids or groups)", catalog.selector_names(), default=["permanent_magnets"],
+                               key="ed_materials", help="Element ids cover every form; group names (rare_earths, "
+                                                        "titanium, magnesium, ...) cover the whole group.")
+    targets = f3.text_input("Targets", "all", key="ed_targets",
+                            help="'all', a list such as 'USA, DEU', or 'except FRA, ITA'.")
+    g1, g2, g3, g4, g5 = st.columns(5)
+    approval = g1.slider("Approval rate", 0.0, 1.0, 0.26, 0.01, key="ed_approval",
+                         help="Share of the normal monthly flow delivered once licences flow.")
+    delay = g2.number_input("Delay (months)", 0, 36, 2, 1, key="ed_delay")
+    start_m = g3.number_input("Start month", 0, 36, 0, 1, key="ed_start")
+    end_m = g4.number_input("End month (0 = never)", 0, 600, 0, 1, key="ed_end")
+    extra = g5.checkbox("Extraterritorial", key="ed_extraterritorial",
+                        help="Also cuts third-country supply in proportion to that supplier's dependence on "
+                             "the controller.")
+    submitted = st.form_submit_button("Add rule and preview", type="primary")
+if submitted:
+    rule = scenarios.rule_fields(controller, materials, targets, approval, delay, start_m, end_m, extra)
+    try:
+        reg = scenarios.custom_regime(name, draft["rules"] + [rule], taken=list(library))
+    except regimes.RegimeError as e:
+        st.error("The rule was not added:\n\n" + "\n".join(f"- `{p}`" for p in e.problems))
+    else:
+        if draft["id"] and draft["id"] != reg.id:
+            custom.pop(draft["id"], None)
+        draft.update(name=name, rules=draft["rules"] + [rule], id=reg.id)
+        custom[reg.id] = reg
+
+current = custom.get(draft["id"]) if draft["id"] else None
+if current is not None:
+    st.markdown(f"**{current.name}** · `{current.id}` — {len(current.rules)} rule(s)")
+    st.dataframe(scenarios.rules_table(current), hide_index=True, width="stretch")
+    b1, b2, _ = st.columns([1, 1, 3])
+    b1.download_button("Download YAML", regimes.regime_to_yaml(current), file_name=f"{current.id}.yml",
+                       mime="application/yaml", key="yaml-draft", icon=":material/download:")
+    if b2.button("Start a new regime", key="ed_new"):
+        st.session_state["regime_draft"] = {"name": "My regime", "rules": [], "id": None}
+        st.rerun()
+
+# ---- upload a regime as YAML -----------------------------------------------------------------
+up = st.file_uploader("Upload a regime (YAML)", type=["yml", "yaml"], key="ed_upload")
+if up is not None and st.session_state.get("ed_upload_seen") != up.file_id:
+    st.session_state["ed_upload_seen"] = up.file_id
+    try:
+        loaded = regimes.load_regime(up.getvalue().decode("utf-8", errors="replace"))
+    except regimes.RegimeError as e:
+        st.session_state["ed_upload_errors"] = e.problems
+    else:
+        st.session_state["ed_upload_errors"] = []
+        if loaded.id in library:
+            loaded = scenarios.custom_regime(loaded.name, regimes.regime_to_dict(loaded)["rules"], taken=list(library),
+                                             horizon_months=loaded.horizon_months, description=loaded.description)
+        custom[loaded.id] = loaded
+        st.session_state["ed_upload_ok"] = loaded.id
+if st.session_state.get("ed_upload_errors"):
+    st.error(f"{up.name if up else 'The file'} was not loaded — nothing was applied:\n\n"
+             + "\n".join(f"- `{p}`" for p in st.session_state["ed_upload_errors"]))
+elif st.session_state.get("ed_upload_ok") in custom:
+    st.success(f"Loaded {custom[st.session_state['ed_upload_ok']].name} "
+               f"(`{st.session_state['ed_upload_ok']}`) for this session.")
+
+# ---- preview: a custom regime against a reference on a few countries -------------------------------
+if custom:
+    st.subheader("Preview the effect on months of cover")
+    p1, p2, p3 = st.columns([2, 1, 2])
+    ids = list(custom)
+    pick = p1.selectbox("Custom regime", ids, index=ids.index(draft["id"]) if draft["id"] in ids else len(ids) - 1,
+                        key="pv_regime", format_func=lambda i: custom[i].name)
+    reg = custom[pick]
+    covered = scenarios.regime_materials(reg, run=ui.query) or scenarios.country_materials(run=ui.query)
+    material = p2.selectbox("Material", covered, key=f"pv_material_{pick}", format_func=lambda m: mats[m].name)
+    ref = p2.selectbox("Reference", list(library), index=list(library).index("baseline"), key="pv_ref",
+                       format_func=lambda i: library[i].name)
+    have = sorted(scenarios.country_inputs(material, run=ui.query)["holder"].unique(), key=catalog.country_name)
+    default = [c for c in ("USA", "JPN", "DEU", "KOR", "IND") if c in have]
+    countries = p3.multiselect("Countries", have, default=default, key=f"pv_countries_{material}",
+                               format_func=catalog.country_name)
+    prev = scenarios.preview(material, reg, countries, baseline=library[ref], run=ui.query)
+    ui.chart(charts.cover_preview(prev, regime_name=reg.name, material=mats[material].name.split(" (")[0].lower()),
+             prev, key=f"regimes-preview-{pick}", tables=["trade_flows", "consumption", "stockpiles"])
+    st.caption("Industry inventory at the default 3 months; change it and see every country on *Months of cover*.")
+
+ui.footer(["control_events", "trade_flows", "consumption", "stockpiles"])

@@ -1,0 +1,149 @@
+"""Country inputs for months of cover, against hand-computed figures from the built-in data."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from chokepoint import cover, db, regimes, scenarios
+
+USA_MAGNET_IMPORTS_T = 8678.5 + 1485.1 + 460.8 + 265.5 + 165.0 + 163.5   # BACI 2024, HS 850511, quantity
+JPN_MAGNET_USE_T_YEAR = 10332.5                                         # derived consumption (imports)
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return regimes.load_library()
+
+
+@pytest.fixture(scope="module")
+def magnets():
+    return scenarios.country_inputs("permanent_magnets")
+
+
+def one(df, holder):
+    return df[df["holder"] == holder].iloc[0]
+
+
+def test_country_materials_are_the_trade_lines():
+    assert set(scenarios.country_materials()) == {"permanent_magnets", "magnesium_metal", "titanium_unwrought"}
+
+
+def test_usa_magnet_use_is_derived_imports_over_12_and_labelled(magnets):
+    r = one(magnets, "USA")
+    assert r["use_t_per_month"] == pytest.approx(USA_MAGNET_IMPORTS_T / 12, rel=1e-9)
+    assert r["use_basis"] == "derived (ESTIMATE)"
+    assert "ESTIMATE" in r["use_method"]
+    assert r["policy_days"] == 0
+    assert r["stock_t"] == pytest.approx(3 * USA_MAGNET_IMPORTS_T / 12)   # 3 months of industry inventory
+    lines = scenarios.supply_lines(magnets, "USA")
+    assert lines["CHN"] == pytest.approx(8678.5 / USA_MAGNET_IMPORTS_T)
+    assert lines["ROW"] == pytest.approx(1485.1 / USA_MAGNET_IMPORTS_T)
+    assert sum(lines.values()) == pytest.approx(1.0)
+
+
+def test_published_use_comes_first(magnets):
+    r = one(magnets, "IND")
+    assert r["use_basis"] == "published"
+    assert r["annual_use_t"] == 4010.0
+
+
+def test_japan_policy_60_days_and_korea_100_days_are_picked_up():
+    d = scenarios.country_inputs("permanent_magnets", industry_months=2.0)
+    jpn, kor = one(d, "JPN"), one(d, "KOR")
+    assert jpn["policy_days"] == 60 and "JOGMEC" in jpn["policy_basis"] and "not a verified holding" in jpn["policy_basis"]
+    assert kor["policy_days"] == 100 and "KOMIR" in kor["policy_basis"]
+    assert jpn["stock_t"] == pytest.approx(JPN_MAGNET_USE_T_YEAR / 12 * (2.0 + 60 / 30.44))
+    # magnesium is not rare earths: no policy days there
+    mg = scenarios.country_inputs("magnesium_metal")
+    assert one(mg, "JPN")["policy_days"] == 0
+
+
+def test_hand_worked_months_of_cover_usa_april_regime(lib):
+    d = scenarios.country_cover("permanent_magnets", [lib["apr-2025-licensing"], lib["baseline"]])
+    usa = d[d["holder"] == "USA"].set_index("regime")
+    s = 8678.5 / USA_MAGNET_IMPORTS_T
+    # stock 3U; months 1-2: nothing from China (delay 2); then China delivers 26%
+    expected = 2 + (3 - 2 * s) / (s * (1 - 0.26))
+    assert usa.at["apr-2025-licensing", "months"] == pytest.approx(expected, rel=1e-9)
+    assert usa.at["apr-2025-licensing", "state"] == cover.EXHAUSTED
+    assert usa.at["baseline", "state"] == cover.NOT_EXHAUSTED
+    assert usa.at["baseline", "months_capped"] == 36
+    assert usa.at["apr-2025-licensing", "use_basis"] == "derived (ESTIMATE)"   # assumptions joined
+
+
+def test_country_without_consumption_is_insufficient_data_not_zero(lib):
+    def run(name, **params):
+        df = db.run_query(name, **params)
+        return df[df["country"] != "USA"] if name == "cover_consumption" else df
+    d = scenarios.country_cover("permanent_magnets", [lib["apr-2025-licensing"]], run=run)
+    usa = one(d, "USA")
+    assert usa["state"] == cover.INSUFFICIENT
+    assert math.isnan(usa["months"]) and math.isnan(usa["months_capped"])
+    assert "no consumption figure" in usa["state_hint"]
+    assert any("insufficient data" in line for line in scenarios.assumption_lines(usa))
+
+
+def test_extraterritorial_rule_uses_exposure_dependence(lib):
+    d = scenarios.country_cover("permanent_magnets", [lib["oct-2025-expansion"], lib["apr-2025-licensing"]])
+    jpn = d[d["holder"] == "JPN"].set_index("regime")
+    assert jpn.at["oct-2025-expansion", "extraterritorial_share"] > 0.3       # PHL, VNM... depend on China
+    assert jpn.at["oct-2025-expansion", "months"] < jpn.at["apr-2025-licensing", "months"]
+    h = scenarios.holder("JPN", "permanent_magnets")
+    assert h.dependence["CHN"] == 1.0 and 0 < h.dependence["ROW"] <= 1
+
+
+def test_ban_target_and_runout_dates(lib):
+    regs = scenarios.choose(lib, ["ban-one-country"], target="DEU")
+    assert regs[0].id == "ban-one-country-deu"
+    d = scenarios.country_cover("permanent_magnets", regs)
+    assert one(d, "DEU")["state"] == cover.EXHAUSTED
+    assert one(d, "USA")["state"] == cover.NOT_EXHAUSTED
+    t = scenarios.runout_table(d[d["holder"] == "DEU"], dt.date(2025, 4, 4))
+    m = one(d, "DEU")["months"]
+    assert t["runout_date"].iloc[0] == dt.date(2025, 4, 4) + dt.timedelta(days=round(m * 30.44))
+    assert scenarios.runout_date(dt.date(2025, 4, 4), float("nan")) is None
+
+
+def test_sensitivity_ranges_are_named_and_ordering_is_sane(lib):
+    h = scenarios.holder("USA", "permanent_magnets")
+    s = scenarios.sensitivity(h, lib["apr-2025-licensing"])
+    assert len(s) == 5
+    assert list(s["swing_months"]) == sorted(s["swing_months"], reverse=True)
+    by = {r.input.split(" ±")[0]: r for r in s.itertuples()}
+    assert set(by) == {"Approval rate", "Licence delay", "Industry inventory", "Monthly use", "China's share of supply"}
+    assert "±0.1" in by["Approval rate"].input and "±50%" in by["Industry inventory"].input
+    assert "±10 pp" in by["China's share of supply"].input and "±20%" in by["Monthly use"].input
+    for r in s.itertuples():       # every "high" setting is the favourable one
+        assert r.months_capped_at_high >= r.base_months_capped >= r.months_capped_at_low
+    # stock is 3 months; halving / +50% industry inventory moves the answer most
+    assert s.iloc[0]["input"].startswith("Industry inventory")
+
+
+def test_rundown_band_brackets_the_central_curve(lib):
+    h = scenarios.holder("KOR", "permanent_magnets")
+    r = scenarios.rundown(h, [lib["apr-2025-licensing"]])
+    assert (r["stock_low_t"] <= r["stock_t"] + 1e-9).all() and (r["stock_t"] <= r["stock_high_t"] + 1e-9).all()
+    assert r["month"].max() == 36 and r["date"].iloc[0] == scenarios.DEFAULT_START
+
+
+def test_custom_regime_from_editor_fields_and_errors(lib):
+    rule = scenarios.rule_fields("CHN", ["magnesium"], "except FRA, ITA", 0.5, 1, 0, 0, False)
+    assert rule["targets"] == {"except": ["FRA", "ITA"]} and rule["end_month"] is None
+    reg = scenarios.custom_regime("Baseline", [rule], taken=list(lib))
+    assert reg.id == "custom-baseline" and reg.rules[0].approval_rate == 0.5
+    assert regimes.load_regime(regimes.regime_to_yaml(reg)) == reg
+    assert scenarios.regime_materials(reg) == ["magnesium_metal"]
+    bad = scenarios.rule_fields("XXX", ["unobtainium"], "all", 0.5, 1, 3, 2, False)
+    with pytest.raises(regimes.RegimeError) as e:
+        scenarios.custom_regime("Bad", [bad])
+    text = "\n".join(e.value.problems)
+    assert "rules[0].controller" in text and "rules[0].materials[0]" in text and "rules[0].end_month" in text
+
+
+def test_unknown_material_for_country_data():
+    with pytest.raises(scenarios.ScenarioError, match="materials with country data"):
+        scenarios.country_inputs("dysprosium")
+    with pytest.raises(scenarios.ScenarioError, match="no permanent_magnets imports"):
+        scenarios.holder("NER", "permanent_magnets")
