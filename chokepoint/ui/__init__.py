@@ -124,3 +124,37 @@ def footer(tables: list[str]) -> None:
                 f"{p['licence']} · {p['rows']} rows · sha256 `{p['sha256'][:12]}…` (table `{t}`)")
             for c in p.get("caveats", []):
                 st.markdown(f"- {c}")
+
+
+# ------------------------------------------------------------------ company workspace (issue 04)
+def login_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section (st.login with OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: local mode
+        return False
+
+
+def current_tenant() -> str:
+    """The workspace tenant of this session: "local" without login; with login configured, a
+    stable id from the signed-in user's OIDC claims (never user input). Not signed in: st.login()."""
+    from .. import workspace as ws
+    if not login_configured():
+        return ws.tenant_for(None, login_configured=False)
+    if not st.user.is_logged_in:
+        st.login()
+        st.stop()
+    return ws.tenant_for(st.user.to_dict(), login_configured=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(path: str):
+    from .. import workspace as ws
+    return ws.Workspace(path)
+
+
+def workspace():
+    """The shared Workspace (a path holder: every operation opens and closes its own connection;
+    data is filtered per tenant in SQL, so sharing the object across sessions is safe)."""
+    from .. import workspace as ws
+    return _workspace(str(ws.Workspace.default_path()))

@@ -1,0 +1,174 @@
+"""AppTest: the Company stockpiles page from app.py — upload (valid and invalid), results, what-if,
+workspace (save, list, open, rename, compare, delete).
+
+Uploads go through AppTest's own ``file_uploader(...).set_value((name, bytes, mime))`` (Streamlit
+1.67 supports it), so the page's upload handling runs as in the browser: it parses the bytes and
+keeps {raw, result, name} in ``st.session_state["company_uploads"]`` keyed by the upload's file_id.
+The stockpile files are INVENTED test data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+# INVENTED: S0 = 300 t, U = 100 t/month, 80% China -> 4.4 months under April 2025 licensing
+GOOD = ("site,site_country,material,on_hand,monthly_use,supplier_country,supplier_share\n"
+        "INVENTED plant,DE,Dysprosium oxide,300,100,CN,80%\n"
+        "INVENTED plant,DE,Dysprosium oxide,,,AU,20%\n"
+        "INVENTED US plant,US,NdFeB magnets,40000,8000,CN,0.9\n").encode()
+# INVENTED: semicolons and decimal commas, a later snapshot with more stock
+GOOD_EU = ("site;site_country;material;on_hand;monthly_use;supplier_country;supplier_share\n"
+           "INVENTED plant;DE;Dysprosium oxide;350,5;100;CN;80%\n"
+           "INVENTED plant;DE;Dysprosium oxide;;;AU;20%\n").encode()
+BAD = ("site,material,on_hand,monthly_use,supplier_country\n"
+       "a,unobtainium,1,1,CN\n"
+       "b,NdFeB magnets,-4,1,CN\n").encode()
+
+
+@pytest.fixture
+def at(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE", str(tmp_path / "ws.duckdb"))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.run()
+    app.switch_page("pages/company.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="company_upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+#: AppTest's Dataframe elements carry no key: tables are found by a column only they have.
+TABLES = {"company_resolved": "catalogue name", "company_results": "runout_date", "company_drivers": "cut_kind",
+          "company_errors": "suggestion", "wi_table": "months_what_if", "company_snapshots": "supply lines"}
+
+
+def frame(at: AppTest, key: str):
+    for d in at.dataframe:
+        if TABLES[key] in d.value.columns:
+            return d.value
+    raise KeyError(key)
+
+
+def text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_page_before_upload_offers_template_and_format(at):
+    assert at.title[0].value.startswith("Company stockpiles")
+    assert "supplier_share" in text(at) and "site_country" in text(at)
+    assert not at.metric                                 # no results without a file
+
+
+def test_valid_upload_shows_dialect_materials_and_results(at):
+    upload(at, "stock.csv", GOOD)
+    assert "Detected: **UTF-8, comma-separated, decimal point**" in text(at)
+    resolved = frame(at, "company_resolved")
+    assert set(resolved["material id"]) == {"dysprosium_oxide", "ndfeb_magnet"}
+    # the upload lives in session state, keyed by its file_id
+    ups = at.session_state["company_uploads"]
+    (fid, entry), = ups.items()
+    assert entry["raw"] == GOOD and entry["result"].ok and at.session_state["company_active"] == ("upload", fid)
+    # results: default regimes apr-2025, oct-2025, ban-one-country
+    res = frame(at, "company_results")
+    apr = res[(res["site"] == "INVENTED plant") & (res["regime"] == "apr-2025-licensing")]
+    assert apr["months"].iloc[0] == pytest.approx(2 + 140 / 59.2)
+    # earliest run-out: the Dy plant (the US magnets, 5 months of use on hand, last longer)
+    assert metrics(at)["Earliest run-out"][0] == "4.4 months"
+    drv = frame(at, "company_drivers")
+    assert drv["supplier_country"].iloc[0] == "CHN" and drv["rank"].iloc[0] == 1
+
+
+def test_invalid_upload_lists_every_error_and_offers_no_save(at):
+    upload(at, "bad.csv", BAD)
+    assert at.error and "2 error(s)" in at.error[0].value
+    errs = frame(at, "company_errors")
+    assert list(errs.columns) == ["row", "column", "message", "suggestion"]
+    assert set(zip(errs["row"], errs["column"])) == {(2, "material"), (3, "on_hand")}
+    assert not [b for b in at.button if b.key == "company_save"]
+    assert not at.metric
+
+
+def test_what_if_safety_stock_share_switch_and_regime(at):
+    upload(at, "stock.csv", GOOD)
+    at.selectbox(key="wi_regime").set_value("apr-2025-licensing").run()
+    assert metrics(at)["Earliest run-out, as uploaded"][0] == "4.4 months"
+    # +2 months of use everywhere: the Dy plant 300 + 200 t: 2 + 340 / 59.2 = 7.7 months
+    at.number_input(key="wi_stock_amount").set_value(2.0).run()
+    assert not at.exception, at.exception
+    cmp = frame(at, "wi_table")
+    row = cmp[cmp["site"] == "INVENTED plant"].iloc[0]
+    assert row["months_what_if"] == pytest.approx(2 + 340 / 59.2)
+    assert row["change_months"] == pytest.approx(200 / 59.2)
+    assert metrics(at)["Earliest run-out, what-if"][0] == "7.7 months"
+    # then move 30 pp of the Dy plant's China share to Japan: 300 + 200 = 500 t; delay 2 x 50 t,
+    # then 100 x 0.5 x 0.74 = 37 t/month -> 2 + 400 / 37 = 12.8 months
+    at.selectbox(key="wi_switch_holding").set_value("INVENTED plant\x1fdysprosium_oxide").run()
+    at.selectbox(key="wi_switch_to").set_value("JPN").run()
+    at.slider(key="wi_switch_pp").set_value(30).run()
+    cmp = frame(at, "wi_table")
+    assert cmp.loc[cmp["site"] == "INVENTED plant", "months_what_if"].iloc[0] == pytest.approx(2 + 400 / 37)
+    # a regime that spares Germany and leaves the US magnets uncut by the Dy rule: ban on the USA
+    at.selectbox(key="wi_regime").set_value("ban-one-country").run()
+    cmp = frame(at, "wi_table")
+    assert cmp.loc[cmp["site"] == "INVENTED plant", "state_what_if"].iloc[0] == "not exhausted within horizon"
+    assert not at.exception
+
+
+def test_workspace_save_list_open_rename_compare_delete(at):
+    upload(at, "stock.csv", GOOD)
+    at.text_input(key="company_save_name").set_value("March").run()
+    at.button(key="company_save").click().run()
+    assert "Saved to the workspace as 'March'" in at.success[0].value
+    upload(at, "stock-eu.csv", GOOD_EU)
+    assert "semicolon-separated, decimal comma" in text(at)
+    at.text_input(key="company_save_name").set_value("April").run()
+    at.button(key="company_save").click().run()
+    listing = frame(at, "company_snapshots")
+    assert listing["name"].tolist() == ["April", "March"]
+    # compare (defaults: older -> newer): dysprosium oxide +50.5 t, magnets removed
+    cmp = next(d.value for d in at.dataframe if "on_hand_change_t" in d.value.columns)
+    change = dict(zip(zip(cmp["site"], cmp["material_id"]), zip(cmp["on_hand_change_t"], cmp["status"])))
+    assert change[("INVENTED plant", "dysprosium_oxide")] == (pytest.approx(50.5), "changed")
+    assert change[("INVENTED US plant", "ndfeb_magnet")] == (pytest.approx(-40000.0), "removed")
+    # open March
+    sid = next(v for v in _ids(at) if _name(at, v) == "March")
+    at.selectbox(key="company_pick").set_value(sid).run()
+    at.button(key="company_open").click().run()
+    assert "Opened snapshot 'March'" in at.success[0].value
+    assert at.session_state["company_active"] == ("snapshot", sid)
+    res = frame(at, "company_results")
+    assert set(res["site"]) == {"INVENTED plant", "INVENTED US plant"}
+    # rename
+    at.text_input(key="company_rename").set_value("March (final)").run()
+    at.button(key="company_rename_btn").click().run()
+    assert frame(at, "company_snapshots")["name"].tolist() == ["April", "March (final)"]
+    # delete needs the confirmation
+    assert at.button(key="company_delete").disabled
+    at.checkbox(key="company_confirm_delete").check().run()
+    at.button(key="company_delete").click().run()
+    assert frame(at, "company_snapshots")["name"].tolist() == ["April"]
+    assert not at.exception
+
+
+def _ids(at: AppTest) -> list[str]:
+    return [s.snapshot_id for s in _store(at).list("local")]
+
+
+def _name(at: AppTest, sid: str) -> str:
+    return _store(at).open("local", sid).info.name
+
+
+def _store(at: AppTest):
+    from chokepoint.workspace import Workspace
+    return Workspace.default()
