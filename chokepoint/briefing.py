@@ -448,28 +448,16 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
 
 
 # ------------------------------------------------------------------ company pack
-def holders_from_lines(lines: pd.DataFrame, default_country: str | None = None) -> pd.DataFrame:
-    """``cover.cover_table`` input from stockpile_csv lines: holder = site, destination = the
-    site's country (``default_country`` where the file gives none)."""
-    d = lines.copy()
-    dest = d["site_country"].where(d["site_country"].notna() & (d["site_country"].astype(str) != "None"),
-                                   default_country)
-    return pd.DataFrame({
-        "holder": d["site"], "material_id": d["material_id"], "destination": dest,
-        "stock_t": d["on_hand_t"], "use_t_per_month": d["monthly_use_t"],
-        "origin": d["supplier_country"].where(d["supplier_country"].astype(str) != "None"),
-        "share": d["supplier_share"]})
-
-
-def holding_label(site: str, material_id: str) -> str:
-    return f"{site} · {catalog.materials()[material_id].name.split(' (')[0]}"
-
-
 def company_cover(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
-                  default_country: str | None = None) -> pd.DataFrame:
-    """Months of cover per site x material x regime (cover.cover_table), with a holding label."""
-    table = cover.cover_table(holders_from_lines(lines, default_country), list(regimes))
-    table.insert(0, "label", [holding_label(h, m) for h, m in zip(table["holder"], table["material_id"])])
+                  default_country: str | None = None, run: Runner | None = None) -> pd.DataFrame:
+    """Months of cover per site x material x regime: the Company page's own ``company.results``
+    (suppliers' dependence on China included for extraterritorial rules), with a holding label."""
+    from . import company
+    regimes = list(regimes)
+    dep = company.dependence_map(lines, run) if run is not None and company.needs_dependence(regimes) else None
+    table = company.results(lines, regimes, default_country=default_country, dependence=dep)
+    table = table.rename(columns={"site": "holder", "on_hand_t": "stock_t", "monthly_use_t": "use_t_per_month"})
+    table.insert(0, "label", [company.holding_label(h, m) for h, m in zip(table["holder"], table["material_id"])])
     return table
 
 
@@ -490,7 +478,7 @@ def company_briefing(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
             default_country = catalog.country_iso3(default_country)
         except catalog.CatalogError as e:
             raise BriefingInputError(str(e)) from None
-    table = company_cover(lines, regimes, default_country)
+    table = company_cover(lines, regimes, default_country, run)
     names = {r.id: r.name for r in regimes}
     horizon = max(r.horizon_months for r in regimes)
     n_hold = table[["holder", "material_id"]].drop_duplicates().shape[0]
@@ -513,7 +501,8 @@ def company_briefing(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
     # run-down of the holding that runs out first (same engine, one holder)
     ex = table[table["state"] == cover.EXHAUSTED]
     first = ex.loc[ex["months"].idxmin()] if len(ex) else table.iloc[0]
-    h = holders_from_lines(lines, default_country)
+    from . import company
+    h = company.holders(lines, default_country)
     g = h[(h["holder"] == first["holder"]) & (h["material_id"] == first["material_id"])]
     lns: dict[str, float] = {}
     for o, sh in zip(g["origin"], g["share"]):
@@ -530,7 +519,7 @@ def company_briefing(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
                                                                        regime_names=names),
                                series_df, (), (stock_note, dest_note, *reg_notes)))
     # supply lines by supplier country
-    sup = h.assign(label=[holding_label(a, b) for a, b in zip(h["holder"], h["material_id"])])
+    sup = h.assign(label=[company.holding_label(a, b) for a, b in zip(h["holder"], h["material_id"])])
     sup["supplier"] = sup["origin"].where(sup["origin"].notna(), "UNK")
     sup = sup.groupby(["label", "supplier"], sort=False, as_index=False)["share"].sum()
     unknown = (1 - sup.groupby("label", sort=False)["share"].sum()).clip(lower=0)

@@ -222,19 +222,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
         run = exposure.default_runner(args.data_dir)
         prov = ingest.load_provenance(args.data_dir)
         if args.company:
-            from .stockpile_csv import parse_stockpile_csv
-            path = Path(args.company)
-            try:
-                raw = path.read_bytes()
-            except OSError as e:
-                raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
-            res = parse_stockpile_csv(raw, filename=path.name)
-            if not res.ok:
-                print(f"error: {path.name}: {len(res.errors)} problem(s); nothing was used", file=sys.stderr)
-                for issue in res.errors:
-                    print(f"{path.name}: {issue}", file=sys.stderr)
+            res = _read_stockpile_csv(Path(args.company))
+            if res is None:
                 return 2
-            pack = briefing.company_briefing(res.lines, regs, name=path.stem, default_country=args.country,
+            pack = briefing.company_briefing(res.lines, regs, name=Path(args.company).stem, default_country=args.country,
                                              run=run, provenance=prov)
         else:
             pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov)
@@ -259,6 +250,21 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_stockpile_csv(path: Path):
+    """The parsed company CSV, or None after printing every error on stderr, one per line."""
+    from .stockpile_csv import parse_stockpile_csv
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    res = parse_stockpile_csv(raw, filename=path.name)
+    if res.ok:
+        return res
+    for issue in res.errors:
+        print(f"{path.name}: {issue}", file=sys.stderr)
+    return None
+
+
 def cmd_company(args: argparse.Namespace) -> int:
     """Months of cover of a company's stockpile CSV, per site and material, under one regime."""
     import json
@@ -266,17 +272,10 @@ def cmd_company(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import company, export, exposure
-    from .stockpile_csv import parse_stockpile_csv
 
     path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
-    res = parse_stockpile_csv(raw, filename=path.name)
-    if not res.ok:
-        for issue in res.errors:
-            print(f"{path.name}: {issue}", file=sys.stderr)
+    res = _read_stockpile_csv(path)
+    if res is None:
         return 2
     try:
         reg = _regime_for(args)
