@@ -84,7 +84,7 @@ def file_name(stem: str, ext: str) -> str:
     """A download name that never collides: slug, timestamp and a random token."""
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60] or "chart"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"chokepoint-{slug}-{stamp}-{secrets.token_hex(3)}.{ext}"
+    return f"chokepoint-{slug}-{stamp}-{secrets.token_hex(6)}.{ext}"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -41,16 +41,25 @@ def _free_port() -> int:
 class Server:
     """A `streamlit run app.py` on a free loopback port, started from the repo root."""
 
-    def __init__(self, tmp: Path, env: dict | None = None):
+    def __init__(self, tmp: Path, env: dict | None = None, *, secrets: str | None = None,
+                 args: list[str] | None = None):
+        """``secrets``: TOML text (e.g. an [auth] section) written to ``tmp`` and passed with
+        ``--secrets.files``, so the repo's own .streamlit/ is never written. ``args``: more CLI options."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"streamlit-{self.port}.log"
         env = dict(os.environ, CHOKEPOINT_WORKSPACE=str(tmp / "workspace.duckdb"),
                    CHOKEPOINT_DATA_HOME=str(tmp / "datasets"), **(env or {}))
+        extra = list(args or [])
+        if secrets is not None:
+            secrets_file = tmp / f"secrets-{self.port}.toml"
+            secrets_file.write_text(secrets, encoding="utf-8")
+            secrets_file.chmod(0o600)
+            extra += ["--secrets.files", str(secrets_file)]
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true"],
+                 "--server.address", "127.0.0.1", "--server.headless", "true", *extra],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         self.started = time.monotonic()
         deadline = self.started + 60
