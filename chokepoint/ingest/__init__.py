@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .. import dataset as _builtin
-from .common import IngestError, IngestResult, data_home
+from .common import IngestError, IngestResult, data_home, recover
 
 BUILTIN = "built-in"
 
@@ -62,6 +62,7 @@ def list_datasets(home: str | Path | None = None) -> list[DatasetInfo]:
     root = data_home(home)
     if not root.is_dir():
         return out
+    recover(root)  # a swap killed between its two renames must not hide a dataset
     for folder in sorted(root.iterdir()):
         if not folder.is_dir() or folder.name.startswith((".", "_")):
             continue

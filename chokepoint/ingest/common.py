@@ -211,6 +211,39 @@ def to_iso3(code: str | None, name: str | None = None) -> tuple[str | None, str 
 
 
 # ------------------------------------------------------------------------------ staging
+def recover(home: Path) -> list[str]:
+    """Undo a swap interrupted between its two renames; returns what it did.
+
+    ``commit`` moves the live folder to ``.old-<name>-<rand>`` and then the new one into place. A
+    kill between the two leaves only the old copy, which is complete (it was live). Here, for a name
+    with no live folder, the newest ``.old-`` copy goes back; ``.old-`` copies beside a live folder
+    are leftovers of a finished swap and are removed. ``.tmp-`` folders may belong to a running
+    ingest and are left alone (readers never list them).
+    """
+    done: list[str] = []
+    if not home.is_dir():
+        return done
+    olds: dict[str, list[Path]] = {}
+    for p in home.iterdir():
+        m = re.fullmatch(r"\.old-(.+)-[0-9a-f]{8}", p.name)
+        if m and p.is_dir():
+            olds.setdefault(m.group(1), []).append(p)
+    for name, copies in olds.items():
+        copies.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        live = home / name
+        if not live.exists():
+            try:
+                os.replace(copies[0], live)
+                done.append(f"restored {name} from {copies[0].name}")
+                copies = copies[1:]
+            except OSError:
+                continue
+        for c in copies:
+            shutil.rmtree(c, ignore_errors=True)
+            done.append(f"removed leftover {c.name}")
+    return done
+
+
 class Staging:
     """A temporary dataset folder swapped in atomically by ``commit`` (see module doc)."""
 
@@ -219,6 +252,7 @@ class Staging:
             raise ValueError(f"bad dataset name {name!r}")
         self.home, self.name = home, name
         home.mkdir(parents=True, exist_ok=True)
+        recover(home)
         self.path = home / f".tmp-{name}-{secrets.token_hex(4)}"
         self.path.mkdir()
         self.scratch = self.path / ".src"  # extracted zip members; removed before commit
