@@ -100,3 +100,15 @@ def test_a_swap_killed_between_its_two_renames_does_not_hide_the_dataset(tmp_pat
     assert sorted(x.relative_to(live) for x in live.rglob("*")) == before
     assert not any(p.name.startswith(".old-") for p in home.iterdir())
     assert common.recover(home) == []
+
+
+def test_recovery_waits_for_a_swap_under_way(tmp_path):
+    """While a swap holds the home's lock, a reader must not 'restore' the folder it moved aside."""
+    from chokepoint.ingest import common
+    home = tmp_path / "home"
+    (home / ".old-baci-hs92-v202601-0123abcd" / "trade_flows").mkdir(parents=True)
+    with common._swap_lock(home, wait=True) as held:
+        assert held
+        assert common.recover(home) == []
+        assert not (home / "baci-hs92-v202601").exists()
+    assert common.recover(home) == ["restored baci-hs92-v202601 from .old-baci-hs92-v202601-0123abcd"]

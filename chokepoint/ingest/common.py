@@ -19,6 +19,8 @@ import csv
 import datetime as _dt
 import hashlib
 import io
+import contextlib
+import fcntl
 import os
 import re
 import secrets
@@ -223,6 +225,29 @@ def recover(home: Path) -> list[str]:
     done: list[str] = []
     if not home.is_dir():
         return done
+    with _swap_lock(home, wait=False) as held:
+        if held:  # else a swap is under way right now: nothing to recover
+            _recover_locked(home, done)
+    return done
+
+
+@contextlib.contextmanager
+def _swap_lock(home: Path, *, wait: bool):
+    """An exclusive flock on the data home folder itself around a swap's two renames (and around
+    recovery, so a reader never 'restores' a folder that a live swap has just moved aside)."""
+    fd = os.open(home, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _recover_locked(home: Path, done: list[str]) -> None:
     olds: dict[str, list[Path]] = {}
     for p in home.iterdir():
         m = re.fullmatch(r"\.old-(.+)-[0-9a-f]{8}", p.name)
@@ -241,7 +266,6 @@ def recover(home: Path) -> list[str]:
         for c in copies:
             shutil.rmtree(c, ignore_errors=True)
             done.append(f"removed leftover {c.name}")
-    return done
 
 
 class Staging:
@@ -270,16 +294,17 @@ class Staging:
         _fsync_tree(self.path)
         final = self.home / self.name
         old = None
-        if final.exists():
-            old = self.home / f".old-{self.name}-{secrets.token_hex(4)}"
-            os.replace(final, old)
-        try:
-            os.replace(self.path, final)
-        except BaseException:
-            if old is not None:
-                os.replace(old, final)
-            raise
-        _fsync_dir(self.home)
+        with _swap_lock(self.home, wait=True):
+            if final.exists():
+                old = self.home / f".old-{self.name}-{secrets.token_hex(4)}"
+                os.replace(final, old)
+            try:
+                os.replace(self.path, final)
+            except BaseException:
+                if old is not None:
+                    os.replace(old, final)
+                raise
+            _fsync_dir(self.home)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return final
