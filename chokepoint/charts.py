@@ -505,8 +505,8 @@ def cover_heatmap(df: pd.DataFrame, *, material: str, selected: str | None = Non
                          f"{hmax} months; n/a = insufficient data)<br>Most exposed first (China's share of supply); "
                          f"{excluded}",
                 source=COVER_SOURCE, height=max(480, 270 + 24 * n))
-    fig.update_layout(margin=dict(t=190, l=150, r=40))
-    fig.layout.title.y = 1 - 10 / fig.layout.height
+    fig.update_layout(margin=dict(t=205, l=150, r=40))
+    fig.layout.title.y = 1 - 28 / fig.layout.height  # 28 px from the top: the title is never clipped
     return fig
 
 
