@@ -1,11 +1,11 @@
 """Briefing: a country's or a company's story as a PPTX deck and a PDF, ready for a briefing."""
 import streamlit as st
 
-from chokepoint import briefing, catalog, export, regimes, ui
+from chokepoint import briefing, catalog, export, ui
 from chokepoint.stockpile_csv import parse_stockpile_csv
 
 mats = catalog.materials()
-library = regimes.load_library()
+library = ui.regime_library()
 
 # ---- title ----------------------------------------------------------------------------------
 st.title("Briefing pack")

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, charts, company, cover, export, regimes, stockpile_csv, ui
+from chokepoint import catalog, charts, company, cover, export, stockpile_csv, ui
 from chokepoint import workspace as ws
 
 TEMPLATE = catalog.ROOT / "data" / "templates" / "stockpile_template.csv"
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ss = st.session_state
 tenant = ui.current_tenant()
 store = ui.workspace()
-library = regimes.load_library()
+library = ui.regime_library()
 
 
 def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> None:

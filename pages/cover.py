@@ -1,10 +1,10 @@
 """Months of cover: how long each country's stock lasts under each control regime."""
 import streamlit as st
 
-from chokepoint import catalog, charts, cover, regimes, scenarios, ui
+from chokepoint import catalog, charts, cover, scenarios, ui
 
 mats = catalog.materials()
-library = regimes.load_library()
+library = ui.regime_library()
 custom = st.session_state.setdefault("custom_regimes", {})
 
 # ---- title ----------------------------------------------------------------------------------

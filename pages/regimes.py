@@ -3,7 +3,7 @@ import streamlit as st
 
 from chokepoint import catalog, charts, regimes, scenarios, ui
 
-library = regimes.load_library()
+library = ui.regime_library()
 custom = st.session_state.setdefault("custom_regimes", {})
 draft = st.session_state.setdefault("regime_draft", {"name": "My regime", "rules": [], "id": None})
 mats = catalog.materials()

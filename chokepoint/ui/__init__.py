@@ -75,6 +75,13 @@ def query(name: str, **params) -> pd.DataFrame:
     return df.copy()
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def regime_library() -> dict:
+    """The named regimes of data/regimes (parsed and validated once per process, not per rerun)."""
+    from .. import regimes
+    return regimes.load_library()
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def provenance(data_dir: str) -> dict[str, dict]:
     return ingest.load_provenance(Path(data_dir))
