@@ -132,9 +132,14 @@ def control_timeline(df: pd.DataFrame) -> go.Figure:
                           "<br>%{customdata[0]}<br>targets: %{customdata[1]} · %{customdata[2]}"
                           "<br><i>%{customdata[3]}</i><extra></extra>",
         ))
-    for _, r in d.iterrows():
-        fig.add_shape(type="line", x0=r["date"], x1=r["date"], y0=0, y1=r["lane"],
-                      line=dict(color="#ccc", width=1))
+    # stems from the axis to each marker: one trace (one shape per event is slow to build)
+    xs, ys = [], []
+    for date, lane in zip(d["date"], d["lane"]):
+        xs += [date, date, None]
+        ys += [0, lane, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#ccc", width=1),
+                             hoverinfo="skip", showlegend=False))
+    fig.data = fig.data[-1:] + fig.data[:-1]  # stems under the markers
     fig.update_yaxes(visible=False, range=[0, d["lane"].max() + 1])
     dates = pd.to_datetime(d["date"])
     fig.update_xaxes(title=None, showgrid=True,  # room on the right for the last labels
