@@ -28,10 +28,9 @@ from typing import Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import catalog, charts, cover, exposure, regimes as regimes_mod
+from . import catalog, charts, constants, cover, exposure, regimes as regimes_mod
 
-DEFAULT_REGIMES = ("apr-2025-licensing", "oct-2025-expansion")
-MAGNETS = "permanent_magnets"
+MAGNETS = constants.MAGNETS
 Runner = Callable[..., pd.DataFrame]
 
 
@@ -113,12 +112,12 @@ class CoverPart:
 # ------------------------------------------------------------------ choices
 def resolve_regimes(ids: Sequence[str] | str | None,
                     library: Mapping[str, regimes_mod.Regime] | None = None) -> list[regimes_mod.Regime]:
-    """Regimes by id ("a,b" or a list; None/empty = the default pair); an unknown id is an error
-    naming the closest id and the known ones."""
+    """Regimes by id ("a,b" or a list; None/empty = the library's regimes flagged ``default``); an
+    unknown id is an error naming the closest id and the known ones."""
     library = dict(library) if library is not None else regimes_mod.load_library()
     if isinstance(ids, str):
         ids = [i for i in (x.strip() for x in ids.split(",")) if i]
-    ids = list(ids or [i for i in DEFAULT_REGIMES if i in library])
+    ids = list(ids or regimes_mod.flagged(library, "default"))
     out = []
     for rid in ids:
         if rid not in library:
@@ -164,12 +163,12 @@ def countries(material_id: str, run: Runner, basis: str = "value") -> list[str]:
     hs6 = list(catalog.materials()[material_id].hs6)
     year = int(cov.loc[cov["hs6"].isin(hs6), "year"].max())
     imp = run("exposure_china_share_by_importer", hs6_list=hs6, year=year, basis=basis)["importer"]
-    return sorted((c for c in imp if c not in ("ROW", "WLD", "EUN")), key=catalog.country_name)
+    return sorted((c for c in imp if c not in constants.NOT_HOLDERS), key=catalog.country_name)
 
 
 def _short(material_id: str) -> str:
     """The material as the Exposure page names it inside titles ("permanent magnets")."""
-    return catalog.materials()[material_id].name.split(" (")[0].lower()
+    return catalog.materials()[material_id].short_name.lower()
 
 
 # ------------------------------------------------------------------ notes and sources
@@ -326,7 +325,7 @@ def _scenario_cover_part(country: str, materials: Sequence[str], regimes: Sequen
              f"({a['trade_source']}).")
     est = "ESTIMATES: stocks are assumptions (industry inventory months + policy targets), not verified holdings."
     reg_notes = tuple(n for r in regimes for n in regime_notes(r))
-    rows = rows[rows["holder"] != "CHN"]  # the controller is not a holder under its own controls
+    rows = rows[rows["holder"] != constants.CONTROLLER]  # the controller is not a holder under its own controls
     big = (rows.drop_duplicates("holder").sort_values(["imports_t", "holder"], ascending=[False, True])
            ["holder"].head(peers).tolist())
     heat = rows[rows["holder"].isin(set(big) | {country})]
@@ -340,7 +339,9 @@ def _scenario_cover_part(country: str, materials: Sequence[str], regimes: Sequen
     ranges = scenarios.Ranges()
     curves = scenarios.rundown(h, regimes, ranges=ranges)
     charts_out.append(ChartSpec(f"cover-rundown-{country}-{material}",
-                                charts.rundown_curves(curves, country=country, material=short), curves, tables,
+                                charts.rundown_curves(curves, country=country, material=short,
+                                                     reference_ids=[r.id for r in regimes if r.has("reference")]),
+                                curves, tables,
                                 (stock, f"Band: {curves['band'].iloc[0]}." if len(curves) else "", est,
                                  *reg_notes)))
     ex = mine[mine["state"] == cover.EXHAUSTED]
@@ -353,7 +354,7 @@ def _scenario_cover_part(country: str, materials: Sequence[str], regimes: Sequen
                                                          regime_name=worst_reg.name),
                                     tor, tables, (stock, est, *regime_notes(worst_reg))))
     value = charts.cover_label(worst["months"], worst["state"], int(worst["horizon_months"])) + " months"
-    finding = Finding(value, f"Months of cover of {cname}'s {short} under {worst_reg.name.split(' (')[0]}, "
+    finding = Finding(value, f"Months of cover of {cname}'s {short} under {worst_reg.short_name}, "
                              "the worst of the regimes chosen (estimate)",
                       "CEPII BACI supply shares; consumption and stockpile-target figures; Chokepoint regime "
                       "library (see Methods and sources)")

@@ -78,12 +78,23 @@ class Material:
     synonyms: tuple[str, ...]
     note: str
 
+    @property
+    def short_name(self) -> str:
+        """The name without its bracketed qualifier: "Metal permanent magnets" for
+        "Metal permanent magnets (HS 850511, all types)"; titles and tables use it."""
+        return short_name(self.name)
+
 
 @dataclass(frozen=True)
 class Element:
     element_id: str
     symbol: str
     rare_earth_class: str  # light | heavy
+
+
+def short_name(name: str) -> str:
+    """A catalogue or regime name without its bracketed qualifier (the one rule for short names)."""
+    return str(name).split(" (")[0]
 
 
 def _norm(text: str) -> str:

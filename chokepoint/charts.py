@@ -8,6 +8,7 @@ and return ``go.Figure``; they compute nothing but labels.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -76,7 +77,7 @@ def production_concentration(df: pd.DataFrame) -> go.Figure:
     d = df.copy()
     d["label"] = d.apply(
         lambda r: f"{GROUP_LABEL.get(r.material_group, r.material_group)}: "
-                  f"{r.material_name.split(' (')[0].split(',')[0]} · {STAGE_LABEL.get(r.stage, r.stage)}"
+                  f"{catalog.short_name(r.material_name).split(',')[0]} · {STAGE_LABEL.get(r.stage, r.stage)}"
                   f" ({r.year})", axis=1)
     d = d.iloc[::-1]
     fig = go.Figure(go.Bar(
@@ -389,7 +390,7 @@ def supplier_sankey(df: pd.DataFrame, *, country: str, material: str, year: int,
 def exposure_profile(df: pd.DataFrame, *, country: str, year: int, basis: str) -> go.Figure:
     """Country card: every material, direct and indirect China share side by side."""
     d = df.iloc[::-1]
-    labels = [f"{GROUP_LABEL.get(g, g)}: {n.split(' (')[0]} (HS {h})"
+    labels = [f"{GROUP_LABEL.get(g, g)}: {catalog.short_name(n)} (HS {h})"
               for g, n, h in zip(d["material_group"], d["material_name"], d["hs6"])]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=labels, x=d["china_share_direct"], orientation="h", name="direct from China",
@@ -405,7 +406,7 @@ def exposure_profile(df: pd.DataFrame, *, country: str, year: int, basis: str) -
     fig.update_xaxes(range=[0, 1.18], tickformat=".0%", title="share of imports traced to China")
     cname = catalog.country_name(country)
     hi = d.loc[d["china_share_total"].idxmax()] if d["china_share_total"].notna().any() else None
-    title = (f"{cname} traces {pct(hi['china_share_total'])} of its {hi['material_name'].split(' (')[0].lower()} "
+    title = (f"{cname} traces {pct(hi['china_share_total'])} of its {catalog.short_name(hi['material_name']).lower()} "
              "imports to China" if hi is not None else f"{cname}: China's share by material")
     return style(fig, title=title,
                  subtitle=f"Every material {cname} imports, China's share of {year} imports by {basis}: "
@@ -502,7 +503,7 @@ def cover_heatmap(df: pd.DataFrame, *, material: str, selected: str | None = Non
     n = df["holder"].nunique()
     if len(counts) and counts.max() > 0:
         worst = counts.idxmax()
-        title = f"Under {names[worst].split(' (')[0]}, {counts.max()} of {n} importers run out of {material} within 6 months"
+        title = f"Under {catalog.short_name(names[worst])}, {counts.max()} of {n} importers run out of {material} within 6 months"
     else:
         title = f"No importer runs out of {material} within 6 months under the regimes shown"
     fig = style(fig, title=title,
@@ -515,15 +516,17 @@ def cover_heatmap(df: pd.DataFrame, *, material: str, selected: str | None = Non
     return fig
 
 
-def rundown_curves(df: pd.DataFrame, *, country: str, material: str) -> go.Figure:
-    """Stock run-down lines per regime with a shaded low/high band (scenarios.rundown rows)."""
+def rundown_curves(df: pd.DataFrame, *, country: str, material: str,
+                   reference_ids: Collection[str] = ()) -> go.Figure:
+    """Stock run-down lines per regime with a shaded low/high band (scenarios.rundown rows);
+    ``reference_ids`` (the regimes flagged ``reference``) are drawn grey and dotted."""
     fig = go.Figure()
     cname = catalog.country_name(country)
     first = []
     for i, (rid, g) in enumerate(df.groupby("regime", sort=False)):
-        colour = GREY if rid == "baseline" else REGIME_COLOURS[i % len(REGIME_COLOURS)]
+        colour = GREY if rid in reference_ids else REGIME_COLOURS[i % len(REGIME_COLOURS)]
         name = g["regime_name"].iloc[0]
-        short = name.split(" (")[0]
+        short = catalog.short_name(name)
         r, gg, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
         x = list(g["date"]) + list(g["date"])[::-1]
         y = list(g["stock_high_t"]) + list(g["stock_low_t"])[::-1]
@@ -532,7 +535,7 @@ def rundown_curves(df: pd.DataFrame, *, country: str, material: str) -> go.Figur
                                      line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=rid))
         label = cover_label(g["months"].iloc[0], g["state"].iloc[0], int(g["month"].max()))
         fig.add_trace(go.Scatter(x=g["date"], y=g["stock_t"], mode="lines", name=f"{_wrap_br(short, 34)}: <b>{label}</b>",
-                                 line=dict(color=colour, width=3, dash="dot" if rid == "baseline" else "solid"),
+                                 line=dict(color=colour, width=3, dash="dot" if rid in reference_ids else "solid"),
                                  legendgroup=rid, customdata=g[["month"]].values,
                                  hovertemplate="month %{customdata[0]}: %{y:,.0f} t<extra>" + name + "</extra>"))
         m = g["months"].iloc[0]
@@ -547,7 +550,7 @@ def rundown_curves(df: pd.DataFrame, *, country: str, material: str) -> go.Figur
     fig.update_xaxes(title=None)
     if first:
         m, name = min(first)
-        title = f"{_poss(cname)} {material} stock runs out after {m:.1f} months under {name.split(' (')[0]}"
+        title = f"{_poss(cname)} {material} stock runs out after {m:.1f} months under {catalog.short_name(name)}"
     else:
         title = f"{_poss(cname)} {material} stock lasts the whole horizon under every regime shown"
     band = df["band"].iloc[0] if len(df) else ""
@@ -591,14 +594,15 @@ def cover_tornado(df: pd.DataFrame, *, country: str, material: str, regime_name:
     return fig
 
 
-def cover_preview(df: pd.DataFrame, *, regime_name: str, material: str) -> go.Figure:
+def cover_preview(df: pd.DataFrame, *, regime_name: str, material: str,
+                  reference_ids: Collection[str] = ()) -> go.Figure:
     """Grouped bars: months of cover of a few countries under a custom regime vs a reference."""
     fig = go.Figure()
     hor = int(df["horizon_months"].max()) if len(df) else 36
     for i, (rid, g) in enumerate(df.groupby("regime", sort=False)):
         name = g["regime_name"].iloc[0]
         fig.add_trace(go.Bar(x=g["holder_name"], y=g["months_capped"].fillna(0), name=name,
-                             marker_color=GREY if rid == "baseline" else [OTHER, CHINA, PALETTE[1]][i % 3],
+                             marker_color=GREY if rid in reference_ids else [OTHER, CHINA, PALETTE[1]][i % 3],
                              text=[cover_label(m, s, h) for m, s, h in zip(g["months"], g["state"], g["horizon_months"])],
                              textposition="outside", cliponaxis=False,
                              hovertemplate="%{x}: %{text} months<extra>" + name + "</extra>"))
@@ -935,7 +939,7 @@ def company_what_if(df: pd.DataFrame, *, change: str) -> go.Figure:
 def snapshot_change(df: pd.DataFrame, *, name_a: str, name_b: str) -> go.Figure:
     """Bars: stock change per material between two snapshots (Workspace.compare(per_site=False))."""
     d = df.copy()
-    d["material_name"] = [catalog.materials()[m].name.split(" (")[0] if m in catalog.materials() else m
+    d["material_name"] = [catalog.materials()[m].short_name if m in catalog.materials() else m
                           for m in d["material_id"]]
     colours = [PALETTE[2] if v >= 0 else CHINA for v in d["on_hand_change_t"]]
     fig = go.Figure(go.Bar(x=d["material_name"], y=d["on_hand_change_t"], marker_color=colours,

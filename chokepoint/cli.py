@@ -156,7 +156,7 @@ def _regime_for(args: argparse.Namespace):
         if not any(r.targets.mode == "only" for r in reg.rules):
             raise UsageError(f"--target applies to regimes with a target list (ban-one-country); "
                              f"{reg.id!r} has none")
-        reg = regimes.with_target(reg, target) if target != scenarios.DEFAULT_BAN_TARGET or reg.id != "ban-one-country" \
+        reg = regimes.with_target(reg, target) if target != scenarios.DEFAULT_BAN_TARGET or not reg.has("retargetable") \
             else reg
     return reg
 

@@ -35,14 +35,13 @@ import numpy as np
 import pandas as pd
 
 from . import catalog, cover, exposure, regimes
+from .constants import CONTROLLER, DAYS_PER_MONTH
 from .regimes import Regime
 from .stockpile_csv import LINE_COLUMNS, coerce_lines
 
 Runner = Callable[..., pd.DataFrame]
 
-DAYS_PER_MONTH = 30.4375          # mean Gregorian month, for run-out dates
 DRIVER_WINDOW = 12                # months over which the average cut of a line is taken
-CONTROLLER = "CHN"
 BASIS_SITE, BASIS_DEFAULT, BASIS_UNKNOWN = "site_country", "default country", "unknown"
 
 RESULT_COLUMNS = ("site", "site_country", "destination", "destination_basis", "material_id", "material_name",
@@ -68,7 +67,7 @@ def _none(v):
 
 def material_name(material_id: str) -> str:
     m = catalog.materials().get(material_id)
-    return m.name.split(" (")[0] if m else material_id
+    return m.short_name if m else material_id
 
 
 def country_label(iso3: str | None) -> str:

@@ -50,9 +50,7 @@ from typing import Callable
 import pandas as pd
 
 from . import catalog, db
-
-CONTROLLER = "CHN"
-ROW = "ROW"
+from .constants import CONTROLLER, ROW
 BASES = ("value", "quantity")
 
 Runner = Callable[..., pd.DataFrame]

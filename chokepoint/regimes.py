@@ -44,11 +44,17 @@ DEFAULT_HORIZON = 36
 MAX_HORIZON = 600
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-REGIME_KEYS = ("id", "name", "horizon_months", "description", "sources", "calibration", "rules")
+REGIME_KEYS = ("id", "name", "horizon_months", "description", "sources", "calibration", "flags", "rules")
 RULE_KEYS = ("controller", "materials", "targets", "approval_rate", "delay_months", "start_month",
              "end_month", "extraterritorial", "note")
 SOURCE_KEYS = ("title", "url", "note")
 NOT_COUNTRIES = ("ROW", "WLD")  # trade-data areas that cannot control or be targeted
+#: What a regime's ``flags:`` may say, and what each one makes the app do with it.
+FLAGS = {
+    "default": "chosen by default on pages and in briefing packs",
+    "reference": "the no-controls reference: drawn grey and dotted, the editor's default comparison",
+    "retargetable": "its single target list can be swapped for another country (--target, the target picker)",
+}
 
 
 class RegimeError(ValueError):
@@ -139,10 +145,21 @@ class Regime:
     description: str = ""
     sources: tuple[Source, ...] = ()
     calibration: str = ""
+    flags: frozenset[str] = frozenset()
+
+    @property
+    def short_name(self) -> str:
+        """The name without its bracketed qualifier ("April 2025 licensing")."""
+        return catalog.short_name(self.name)
+
+    def has(self, flag: str) -> bool:
+        """True when the regime's YAML lists ``flag`` under ``flags:`` (see ``FLAGS``)."""
+        return flag in self.flags
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(self.rules))
         object.__setattr__(self, "sources", tuple(self.sources))
+        object.__setattr__(self, "flags", frozenset(self.flags))
         problems = []
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
             problems.append(f"id: {self.id!r} must be lowercase letters, digits and hyphens")
@@ -298,6 +315,17 @@ def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
                 extraterritorial=et, note=note.strip())
 
 
+def _flags(v: Any, errs: list[str]) -> frozenset[str]:
+    """``flags:`` is a list of names from ``FLAGS``; anything else is a problem naming the known ones."""
+    if not isinstance(v, list) or not all(isinstance(f, str) for f in v):
+        errs.append(f"flags: must be a list of names ({', '.join(FLAGS)})")
+        return frozenset()
+    for f in v:
+        if f not in FLAGS:
+            errs.append(f"flags: unknown flag {f!r} (known: {', '.join(FLAGS)})")
+    return frozenset(f for f in v if f in FLAGS)
+
+
 def parse_regime(d: Any, where: str | None = None) -> Regime:
     """Validate a mapping (parsed YAML) into a ``Regime``; ``RegimeError`` lists every problem."""
     if not isinstance(d, Mapping):
@@ -337,6 +365,7 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:
             if s.get(k) is not None and not isinstance(s[k], str):
                 errs.append(f"{p}.{k}: must be text")
         sources.append(Source(str(s.get("title", "")), s.get("url"), s.get("note")))
+    flags = _flags(d.get("flags") or [], errs)
     raw_rules = d.get("rules", [])
     if raw_rules is None:
         raw_rules = []
@@ -348,7 +377,7 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:
         raise RegimeError(errs, where)
     return Regime(id=rid, name=name.strip(), rules=tuple(r for r in rules if r is not None),
                   horizon_months=int(horizon), description=str(d.get("description", "")).strip(),
-                  sources=tuple(sources), calibration=str(d.get("calibration", "")).strip())
+                  sources=tuple(sources), calibration=str(d.get("calibration", "")).strip(), flags=flags)
 
 
 def load_regime(text_or_path: str | Path) -> Regime:
@@ -399,6 +428,14 @@ def load_library(directory: str | Path = LIBRARY_DIR) -> dict[str, Regime]:
     return out
 
 
+def flagged(library: Mapping[str, Regime], flag: str) -> list[str]:
+    """Ids of the regimes whose YAML lists ``flag`` (library order): pages and packs ask the
+    library which regimes are the defaults or the reference, never name them."""
+    if flag not in FLAGS:
+        raise ValueError(f"unknown regime flag {flag!r} (known: {', '.join(FLAGS)})")
+    return [rid for rid, r in library.items() if r.has(flag)]
+
+
 # ----------------------------------------------------------------------------- writing
 def regime_to_dict(regime: Regime) -> dict[str, Any]:
     """Plain mapping in schema order; ``parse_regime(regime_to_dict(r)) == r``."""
@@ -407,6 +444,8 @@ def regime_to_dict(regime: Regime) -> dict[str, Any]:
         d["description"] = regime.description
     d["sources"] = [{k: v for k, v in dataclasses.asdict(s).items() if v is not None} for s in regime.sources]
     d["calibration"] = regime.calibration
+    if regime.flags:
+        d["flags"] = sorted(regime.flags)
     d["rules"] = []
     for r in regime.rules:
         rd: dict[str, Any] = {

@@ -39,21 +39,19 @@ import numpy as np
 import pandas as pd
 
 from . import catalog, cover, db, exposure, regimes
+from .constants import CONTROLLER, DEFAULT_STOCK_MONTHS, NOT_HOLDERS, ROW
 from .cover import Substitution
 from .regimes import Regime
 
 Runner = Callable[..., pd.DataFrame]
 
-CONTROLLER = "CHN"
-ROW = "ROW"
 DAYS_PER_MONTH = 30.44
-DEFAULT_INDUSTRY_MONTHS = 3.0
+DEFAULT_INDUSTRY_MONTHS = DEFAULT_STOCK_MONTHS
 INDUSTRY_CITATION = ("AmCham China flash survey, 23–28 May 2025 (112 firms): about 75% of affected firms "
                      "expected inventories to run out within 3 months (via secondary page)")
 #: The April 2025 measure (MOFCOM Announcement No. 18): the default simulation start.
 DEFAULT_START = dt.date(2025, 4, 4)
 DEFAULT_BAN_TARGET = "USA"
-NOT_HOLDERS = ("ROW", "WLD", "EUN")
 
 
 class ScenarioError(ValueError):
@@ -459,13 +457,14 @@ def regime_summary(regime: Regime) -> dict[str, Any]:
 
 def choose(library: Mapping[str, Regime], ids: Sequence[str], *, target: str = DEFAULT_BAN_TARGET,
            custom: Mapping[str, Regime] | None = None) -> list[Regime]:
-    """Regimes by id from the library and the session's custom ones; ``ban-one-country`` is
-    retargeted at ``target`` (``regimes.with_target``) unless the target is its default."""
+    """Regimes by id from the library and the session's custom ones; a library regime flagged
+    ``retargetable`` (the ban on one country) is retargeted at ``target`` (``regimes.with_target``)
+    unless the target is its default."""
     pool = {**library, **(custom or {})}
     out = []
     for i in ids:
         reg = pool[i]
-        if i == "ban-one-country" and i in library and target != DEFAULT_BAN_TARGET:
+        if i in library and reg.has("retargetable") and target != DEFAULT_BAN_TARGET:
             reg = regimes.with_target(reg, target)
         out.append(reg)
     return out

@@ -1,7 +1,7 @@
 """Briefing: a country's or a company's story as a PPTX deck and a PDF, ready for a briefing."""
 import streamlit as st
 
-from chokepoint import briefing, catalog, export, ui
+from chokepoint import briefing, catalog, export, regimes, ui
 from chokepoint.stockpile_csv import parse_stockpile_csv
 
 mats = catalog.materials()
@@ -18,7 +18,7 @@ st.markdown(
 subject = st.radio("Pack for", ["country", "company"], horizontal=True, key="brief_subject",
                    format_func={"country": "a country", "company": "a company stockpile snapshot"}.get)
 c1, c2 = st.columns(2)
-regime_ids = c2.multiselect("Regimes", list(library), default=list(briefing.DEFAULT_REGIMES), key="brief_regimes",
+regime_ids = c2.multiselect("Regimes", list(library), default=regimes.flagged(library, "default"), key="brief_regimes",
                             format_func=lambda r: library[r].name,
                             help="Months of cover is computed under each; the worst one is a key finding.")
 if subject == "country":

@@ -10,16 +10,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, charts, company, cover, export, stockpile_csv, ui
+from chokepoint import catalog, charts, company, constants, cover, export, regimes, stockpile_csv, ui
 from chokepoint import workspace as ws
 
 TEMPLATE = catalog.ROOT / "data" / "templates" / "stockpile_template.csv"
-DEFAULT_REGIMES = ["apr-2025-licensing", "oct-2025-expansion", "ban-one-country"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ss = st.session_state
 tenant = ui.current_tenant()
 store = ui.workspace()
 library = ui.regime_library()
+DEFAULT_REGIMES = regimes.flagged(library, "default") + regimes.flagged(library, "retargetable")
 
 
 def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> None:
@@ -318,8 +318,8 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
         site, mat = pick.split("\x1f")
         suppliers = company.suppliers_of(lines, site, mat)
         src = st.selectbox("From", suppliers, key=f"wi_switch_from_{pick}", format_func=catalog.country_name,
-                           index=suppliers.index("CHN") if "CHN" in suppliers else 0) if suppliers else None
-        to_opts = company.country_options(exclude=["CHN", src or ""])
+                           index=suppliers.index(constants.CONTROLLER) if constants.CONTROLLER in suppliers else 0) if suppliers else None
+        to_opts = company.country_options(exclude=[constants.CONTROLLER, src or ""])
         dst = st.selectbox("To", to_opts, key="wi_switch_to", format_func=catalog.country_name,
                            index=to_opts.index("AUS") if "AUS" in to_opts else 0)
         pts = st.slider("Percentage points of monthly use", 0, 100, 0, key="wi_switch_pp", disabled=src is None)

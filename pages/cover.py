@@ -1,7 +1,7 @@
 """Months of cover: how long each country's stock lasts under each control regime."""
 import streamlit as st
 
-from chokepoint import catalog, charts, cover, scenarios, ui
+from chokepoint import catalog, charts, constants, cover, regimes, scenarios, ui
 
 mats = catalog.materials()
 library = ui.regime_library()
@@ -34,9 +34,9 @@ industry_months = s1.slider(
 start = s2.date_input("Start of the controls", scenarios.DEFAULT_START, key="cov_start",
                       help="Month 0 of every regime. Default 4 April 2025 (MOFCOM Announcement No. 18).")
 inputs = scenarios.country_inputs(material, industry_months=industry_months, run=ui.query)
-holders = sorted((h for h in inputs["holder"].unique() if h != "CHN"), key=catalog.country_name)
+holders = sorted((h for h in inputs["holder"].unique() if h != constants.CONTROLLER), key=catalog.country_name)
 target = scenarios.DEFAULT_BAN_TARGET
-if "ban-one-country" in chosen:
+if any(library[i].has("retargetable") for i in chosen if i in library):
     target = s3.selectbox("Ban targets", holders, index=holders.index("USA") if "USA" in holders else 0,
                           key="cov_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
                           help="The country the 'ban on one country' regime is aimed at.")
@@ -58,12 +58,12 @@ if not chosen:
     ui.footer(["consumption", "trade_flows", "stockpiles"])
     st.stop()
 regs = scenarios.choose(library, chosen, target=target, custom=custom)
-short = mats[material].name.split(" (")[0].lower()
+short = mats[material].short_name.lower()
 
 # ---- heatmap: every country x regime ----------------------------------------------------------
 table = scenarios.country_cover(material, regs, industry_months=industry_months, substitution=substitution,
                                 demand_factor=demand, run=ui.query)
-shown = table[table["holder"] != "CHN"]
+shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
                        index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
@@ -79,7 +79,8 @@ if hold.data_hint:
     st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
 else:
     curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand)
-    ui.chart(charts.rundown_curves(curves, country=country, material=short), curves,
+    ui.chart(charts.rundown_curves(curves, country=country, material=short,
+                                    reference_ids=regimes.flagged(library, "reference")), curves,
              key=f"cover-rundown-{country}-{material}", tables=["trade_flows", "consumption", "stockpiles"])
 left, right = st.columns([1, 1])
 with left:

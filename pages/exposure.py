@@ -36,7 +36,7 @@ hs_choice = f3.selectbox("HS code", hs_opts, key=f"exp_hs_{material}",
 hs6 = tuple(mats[material].hs6) if hs_choice == "all" else (hs_choice,)
 key = material if hs_choice == "all" else f"hs:{hs_choice}"
 label = exposure.material_label(key, hs6)
-short = mats[material].name.split(" (")[0].lower() if hs_choice == "all" else f"HS {hs_choice}"
+short = mats[material].short_name.lower() if hs_choice == "all" else f"HS {hs_choice}"
 
 have = coverage[coverage["hs6"].isin(hs6)]
 if have.empty:
@@ -108,7 +108,7 @@ ui.chart(charts.exposure_ranking(everyone, selected=country, material=short, yea
 # ---- suppliers of the selected country --------------------------------------------------------------
 stack = pd.concat([
     ui.query("exposure_supplier_shares", importer=country, hs6_list=[h], year=int(year), basis=basis)
-    .assign(hs6=h, material=f"{r.material_name.split(' (')[0]} (HS {h})")
+    .assign(hs6=h, material=f"{catalog.short_name(r.material_name)} (HS {h})")
     for h, r in zip(prof["hs6"], prof.itertuples())], ignore_index=True)
 ui.chart(charts.supplier_stack(stack, country=country, year=int(year), basis=basis), stack,
          key=f"suppliers-{country}", tables=["trade_flows"])

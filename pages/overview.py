@@ -1,13 +1,14 @@
 """Overview: the headline picture of China's hold on rare earths, titanium and magnesium."""
 import streamlit as st
 
-from chokepoint import charts, ui
+from chokepoint import charts, constants, ui
 
 # ---- data ---------------------------------------------------------------------------------
 conc = ui.query("production_concentration")
 series = ui.query("china_export_share_series", hs6_list=["850511", "280530"])
-events = ui.query("control_timeline", controller="CHN")
-monthly = ui.query("monthly_exports_series", controller="CHN", material_id="ndfeb_magnet")
+events = ui.query("control_timeline", controller=constants.CONTROLLER)
+monthly = ui.query("monthly_exports_series", controller=constants.CONTROLLER,
+                   material_id=constants.MAGNET_EXPORTS_MATERIAL)
 
 mine = conc[(conc.material_id == "rare_earth_concentrate") & (conc.stage == "mine")].iloc[0]
 mg = conc[(conc.material_id == "magnesium_metal") & (conc.stage == "metal")].iloc[0]

@@ -1,7 +1,7 @@
 """Control regimes: the real measures, the regime library, and an editor for custom regimes."""
 import streamlit as st
 
-from chokepoint import catalog, charts, regimes, scenarios, ui
+from chokepoint import catalog, charts, constants, regimes, scenarios, ui
 
 library = ui.regime_library()
 custom = st.session_state.setdefault("custom_regimes", {})
@@ -17,7 +17,7 @@ st.markdown(
     "and an editor to build your own.")
 
 # ---- timeline of real measures --------------------------------------------------------------
-events = ui.query("control_timeline", controller="CHN")
+events = ui.query("control_timeline", controller=constants.CONTROLLER)
 ui.chart(charts.control_timeline(events), events, key="regimes-timeline", tables=["control_events"])
 
 # ---- the library ------------------------------------------------------------------------------
@@ -113,14 +113,15 @@ if custom:
     reg = custom[pick]
     covered = scenarios.regime_materials(reg, run=ui.query) or scenarios.country_materials(run=ui.query)
     material = p2.selectbox("Material", covered, key=f"pv_material_{pick}", format_func=lambda m: mats[m].name)
-    ref = p2.selectbox("Reference", list(library), index=list(library).index("baseline"), key="pv_ref",
+    ref = p2.selectbox("Reference", list(library), index=list(library).index(regimes.flagged(library, "reference")[0]), key="pv_ref",
                        format_func=lambda i: library[i].name)
     have = sorted(scenarios.country_inputs(material, run=ui.query)["holder"].unique(), key=catalog.country_name)
     default = [c for c in ("USA", "JPN", "DEU", "KOR", "IND") if c in have]
     countries = p3.multiselect("Countries", have, default=default, key=f"pv_countries_{material}",
                                format_func=catalog.country_name)
     prev = scenarios.preview(material, reg, countries, baseline=library[ref], run=ui.query)
-    ui.chart(charts.cover_preview(prev, regime_name=reg.name, material=mats[material].name.split(" (")[0].lower()),
+    ui.chart(charts.cover_preview(prev, regime_name=reg.name, material=mats[material].short_name.lower(),
+                                 reference_ids=regimes.flagged(library, "reference")),
              prev, key=f"regimes-preview-{pick}", tables=["trade_flows", "consumption", "stockpiles"])
     st.caption("Industry inventory at the default 3 months; change it and see every country on *Months of cover*.")
 

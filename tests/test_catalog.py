@@ -63,3 +63,15 @@ def test_unknown_country_suggests():
     with pytest.raises(catalog.CatalogError) as e:
         catalog.country_iso3("Germny")
     assert "Germany" in e.value.suggestions
+
+
+def test_short_name_drops_the_bracketed_qualifier():
+    m = catalog.materials()["permanent_magnets"]
+    assert m.name == "Metal permanent magnets (HS 850511, all types)"
+    assert m.short_name == "Metal permanent magnets" == catalog.short_name(m.name)
+    assert catalog.materials()["ilmenite"].short_name == "Ilmenite"
+
+
+def test_one_days_per_month_value():
+    from chokepoint import constants
+    assert constants.DAYS_PER_MONTH == 365.25 / 12 == 30.4375

@@ -295,3 +295,24 @@ def test_load_library_rejects_duplicate_ids_and_collects_file_problems(tmp_path)
     assert any(x.startswith("b.yml: id: duplicate id 'same' (also in a.yml)") for x in p)
     assert any(x.startswith("c.yml: rules[0].materials[0]: unknown material") for x in p)
     assert any(x.startswith("c.yml: rules[0].approval_rate: 2 is outside 0–1") for x in p)
+
+
+def test_special_regimes_are_flagged_in_their_yaml_not_found_by_id():
+    lib = R.load_library()
+    assert R.flagged(lib, "default") == ["apr-2025-licensing", "oct-2025-expansion"]
+    assert R.flagged(lib, "reference") == ["baseline"]
+    assert R.flagged(lib, "retargetable") == ["ban-one-country"]
+    assert R.with_target(lib["ban-one-country"], "DEU").has("retargetable")
+    r = lib["baseline"]
+    assert R.load_regime(R.regime_to_yaml(r)) == r      # flags survive a round trip
+
+
+def test_an_unknown_flag_is_a_problem_naming_the_known_ones():
+    d = R.regime_to_dict(R.load_library()["baseline"])
+    with pytest.raises(R.RegimeError) as e:
+        R.parse_regime({**d, "flags": ["defualt"]})
+    assert "flags: unknown flag 'defualt' (known: default, reference, retargetable)" in str(e.value)
+    with pytest.raises(R.RegimeError, match="flags: must be a list"):
+        R.parse_regime({**d, "flags": "default"})
+    with pytest.raises(ValueError, match="unknown regime flag"):
+        R.flagged({}, "defaults")
