@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chokepoint import briefing, charts, db, export  # noqa: E402
+from chokepoint import briefing, db, export  # noqa: E402
+from chokepoint.views import overview  # noqa: E402
 
 
 def timed(fn, reps: int) -> list[float]:
@@ -45,7 +46,7 @@ def main() -> int:
     if problem:
         print(f"skipped: {problem}")
         return 0
-    fig = charts.production_concentration(db.run_query("production_concentration"))
+    fig = overview.production_concentration(db.run_query("production_concentration")).figure()
     t0 = time.perf_counter()
     export.figure_bytes(fig, "png")  # warm-up: starts the kaleido server (Chromium)
     cold = time.perf_counter() - t0

@@ -1,4 +1,4 @@
-"""A company's own stockpiles under each control regime (issue 04): pure transforms and results.
+"""A company's own stockpiles under each control regime: pure transforms and results.
 
 Input is the supply-lines frame of :mod:`chokepoint.stockpile_csv` (``LINE_COLUMNS``: one row
 per site x material x supplier line, quantities in tonnes; a workspace snapshot has the same
@@ -11,7 +11,7 @@ which runs the look-through queries through an injectable ``run(name, **params)`
   treats as a country named in no list: hit by ``targets: all`` and ``{except: [...]}`` rules,
   spared by ``[USA, ...]`` rules. ``destination_basis`` says which applied.
 * **Supplier lines without a country** are of unknown origin: never cut, reported as
-  ``unknown_share`` (the engine delivers the remainder, DESIGN.md section 4).
+  ``unknown_share`` (the engine delivers the remainder; see docs/ARCHITECTURE.md).
 * **Extraterritorial rules** cut third-country lines in proportion to that supplier's dependence
   on China for the material. It comes from ``exposure.dependence_for`` (the look-through evidence
   ladder) where the material maps to a trade line with an upstream mapping (magnets, magnesium,

@@ -1,4 +1,4 @@
-"""Months of cover (DESIGN.md section 4): a pure, vectorised stock simulation.
+"""Months of cover (docs/ARCHITECTURE.md, "Months of cover"): a pure, vectorised stock simulation.
 
 For a holder (country or company site) and a material: stock S0 (t), monthly use U (t/month),
 supply lines with shares s_e of U from origin e, and pass_e(t) the share of line e still delivered
@@ -10,7 +10,7 @@ in month t = 1..H under a regime (``regimes.lines_pass``; month convention docum
 
 where u = 1 - sum_e s_e is the share of unknown origin. **Decision:** the unknown remainder is
 *delivered* (pass 1, not cut by any rule) and reported as ``unknown_share`` so the user sees how
-much of the answer rests on it. This is what makes the DESIGN example hold (s_CHN = 0.8 and the
+much of the answer rests on it. This is what makes the worked example in docs/ARCHITECTURE.md hold (s_CHN = 0.8 and the
 other 0.2 keeps arriving). Substitution: uncut suppliers ramp up by ``ramp_share_per_month`` x U
 per month after ``lead_months`` (month lead+1 adds one step), capped at ``cap_share`` x U, and
 never deliver more than the gap they fill.

@@ -430,7 +430,7 @@ def all_importers(sel: Selection, run: Runner | None = None) -> pd.DataFrame:
 
 
 def to_json(exp: Exposure) -> dict:
-    """The CLI's JSON contract (issue 02): NaN becomes null, supplier codes are ISO3 or ROW."""
+    """The CLI's JSON contract: NaN becomes null, supplier codes are ISO3 or ROW."""
     def num(x):
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
     s, sel = exp.summary, exp.selection

@@ -1,4 +1,4 @@
-"""Control regimes: the YAML schema of DESIGN.md section 3, the named library, pass fractions.
+"""Control regimes: the YAML schema (see docs/ARCHITECTURE.md), the named library, pass fractions.
 
 A regime is a named list of rules; a rule cuts the monthly supply of some materials from one
 controlling country to some destinations. Pure: no Streamlit, no DuckDB.
@@ -10,7 +10,7 @@ start. A rule with ``start_month`` s, ``delay_months`` d, ``approval_rate`` a an
 (``None`` = never lifts) is *active* in months s < t <= e. Within the active months,
 months s+1 .. s+d deliver nothing (licence review) and later months deliver a share a of the
 normal flow. Outside the active months the rule passes everything (1). So ``start_month: 0,
-delay_months: 1`` cuts month 1 to 0 and months 2+ to a (DESIGN.md section 4 example), and
+delay_months: 1`` cuts month 1 to 0 and months 2+ to a (the worked example in docs/ARCHITECTURE.md), and
 ``end_month: 6`` means months 1..6 are controlled and month 7 is back to normal.
 
 Rules stack multiplicatively: a line hit by two rules passes the product of their fractions.
@@ -136,7 +136,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Regime:
-    """A named control regime (DESIGN.md section 3)."""
+    """A named control regime."""
 
     id: str
     name: str
@@ -384,7 +384,7 @@ def load_regime(text_or_path: str | Path) -> Regime:
     """A regime from a YAML file (a ``Path``) or YAML text (a ``str``).
 
     A ``str`` is always text, never a path: an uploaded file whose content is one line such as
-    ``/etc/app/secrets.yml`` must not make the server read that file (issue 07).
+    ``/etc/app/secrets.yml`` must not make the server read that file.
     """
     where = None
     text = text_or_path

@@ -4,6 +4,8 @@ import streamlit as st
 from chokepoint import briefing, catalog, export, regimes, ui
 from chokepoint.stockpile_csv import parse_stockpile_csv
 
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
+
 mats = catalog.materials()
 library = ui.regime_library()
 

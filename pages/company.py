@@ -10,8 +10,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, charts, company, constants, cover, export, regimes, stockpile_csv, ui
+from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_csv, ui
+from chokepoint.views import company as view_company
 from chokepoint import workspace as ws
+
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 TEMPLATE = catalog.ROOT / "data" / "templates" / "stockpile_template.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,11 +35,9 @@ def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> Non
                         help="Formula-safe XLSX")
 
 
-def chart(fig, df: pd.DataFrame, key: str, source: str) -> None:
+def chart(spec, source: str) -> None:
     """A chart of company data with its exports (no built-in dataset behind it)."""
-    st.plotly_chart(fig, width="stretch", key=f"fig-{key}")
-    st.caption(f"Data: {source}")
-    ui.export_buttons(fig, df, key=key, notes=[f"Data: {source}"])
+    ui.chart(spec, data_note=source)
 
 
 PCT = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
@@ -175,8 +176,9 @@ else:
             a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)
             b = c2.selectbox("To (newer)", ids, index=0, key="company_cmp_b", format_func=lambda i: by_id[i].name)
             per_mat = store.compare(tenant, a, b, per_site=False)
-            chart(charts.snapshot_change(per_mat, name_a=by_id[a].name, name_b=by_id[b].name), per_mat,
-                  key=f"snapshot-change-{a}-{b}", source=f"workspace snapshots '{by_id[a].name}' and '{by_id[b].name}'")
+            chart(view_company.snapshot_change(per_mat, key=f"snapshot-change-{a}-{b}", name_a=by_id[a].name,
+                                               name_b=by_id[b].name),
+                  source=f"workspace snapshots '{by_id[a].name}' and '{by_id[b].name}'")
             per_site = store.compare(tenant, a, b, per_site=True)
             st.markdown("**Per site and material**")
             st.dataframe(per_site, hide_index=True, width="stretch")
@@ -268,8 +270,9 @@ for n in company.notes(lines, res_all, default_country):
 focus = st.segmented_control("Regime for the charts", reg_ids, default=reg_ids[0], key="company_focus",
                              format_func=lambda r: library[r].name) or reg_ids[0]
 res_focus = res_all[res_all["regime"] == focus]
-chart(charts.company_cover_heatmap(res_focus, regime_name=library[focus].name, scope=scope), res_focus,
-      key=f"company-heatmap-{focus}", source=f"{subject} (your upload); regime library")
+chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=library[focus].name,
+                               scope=scope),
+      source=f"{subject} (your upload); regime library")
 
 # ---- results: the table per site x material x regime -------------------------------------------------------
 st.markdown("**Every site, material and regime** — months of cover, state, run-out date and the share of use "
@@ -286,7 +289,7 @@ downloads(res_all, "company-cover", notes=[f"Data: {subject}", f"Start of contro
 st.subheader("4 · Which supplier lines drive the risk")
 drv_all = company.drivers(lines, regs, default_country=default_country, dependence=dep)
 drv = drv_all[drv_all["regime"] == focus]
-chart(charts.company_drivers(drv, regime_name=library[focus].name), drv, key=f"company-drivers-{focus}",
+chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=library[focus].name),
       source=f"{subject} (your upload); regime library")
 st.dataframe(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
                  "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",
@@ -353,7 +356,7 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
     k1.metric("Earliest run-out, as uploaded", f"{fb['months']:.1f} months" if fb else "none")
     k2.metric("Earliest run-out, what-if", f"{fa['months']:.1f} months" if fa else "none",
               f"{fa['months'] - fb['months']:+.1f} months" if fa and fb else None)
-    chart(charts.company_what_if(cmp, change=label), cmp, key=f"company-what-if-{reg_id}",
+    chart(view_company.what_if(cmp, key=f"company-what-if-{reg_id}", change=label),
           source=f"{subject} (your upload) with the what-if changes; regime library")
     st.dataframe(cmp.drop(columns=["material_id", "regime", "regime_name", "horizon_months"]), hide_index=True,
                  width="stretch", key="wi_table",

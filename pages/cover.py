@@ -1,7 +1,10 @@
 """Months of cover: how long each country's stock lasts under each control regime."""
 import streamlit as st
 
-from chokepoint import catalog, charts, constants, cover, regimes, scenarios, ui
+from chokepoint import catalog, constants, cover, regimes, scenarios, ui
+from chokepoint.views import cover as view_cover
+
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 mats = catalog.materials()
 library = ui.regime_library()
@@ -67,8 +70,7 @@ shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
                        index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
-ui.chart(charts.cover_heatmap(shown, material=short, selected=country), shown,
-         key=f"cover-heatmap-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country))
 
 # ---- one country: run-down curves, run-out dates and the assumptions beside them ----------------
 cname = catalog.country_name(country)
@@ -79,9 +81,8 @@ if hold.data_hint:
     st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
 else:
     curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand)
-    ui.chart(charts.rundown_curves(curves, country=country, material=short,
-                                    reference_ids=regimes.flagged(library, "reference")), curves,
-             key=f"cover-rundown-{country}-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+    ui.chart(view_cover.rundown(curves, country=country, material=short, material_id=material,
+                                reference_ids=regimes.flagged(library, "reference")))
 left, right = st.columns([1, 1])
 with left:
     dates = scenarios.runout_table(mine, start)
@@ -110,8 +111,8 @@ if not hold.data_hint:
                          format_func={r.id: r.name for r in regs}.get)
     reg = next(r for r in regs if r.id == which)
     tornado = scenarios.sensitivity(hold, reg, substitution=substitution, demand_factor=demand)
-    ui.chart(charts.cover_tornado(tornado, country=country, material=short, regime_name=reg.name), tornado,
-             key=f"cover-tornado-{country}-{material}", tables=["trade_flows", "consumption", "stockpiles"])
+    ui.chart(view_cover.tornado(tornado, country=country, material=short, material_id=material,
+                                regime_name=reg.name))
 
 # ---- caveats -----------------------------------------------------------------------------------
 st.subheader("Read with care")

@@ -4,6 +4,8 @@ import streamlit as st
 
 from chokepoint import db, ui
 
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
+
 prov = ui.provenance(ui.data_dir())
 
 # ---- what the data is ---------------------------------------------------------------------

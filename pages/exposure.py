@@ -2,7 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, charts, export, exposure, ui
+from chokepoint import catalog, export, exposure, fmt, ui
+from chokepoint.views import exposure as view_exposure, overview as view_overview
+
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 GROUPS = {"rare_earths": "Rare earths", "titanium": "Titanium", "magnesium": "Magnesium"}
 qp = st.query_params
@@ -63,25 +66,25 @@ cname = catalog.country_name(country)
 sel = exposure.Selection(country, key, hs6, int(year), basis)
 
 # ---- headline: direct, indirect, total for the selected country --------------------------------
-exp = exposure.load(sel, run=ui.query)
+view = view_exposure.country(sel, ui.query, short=short)
+exp = view.exposure
 s = exp.summary
 st.subheader(f"{cname}: {label}, {year}, by {basis}")
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("China, direct", charts.pct(s["china_share_direct"], 1), help="China's share of imports (last shipping country).")
-m2.metric("China, through third countries", charts.pct(s["china_share_indirect"], 1),
+m1.metric("China, direct", fmt.pct(s["china_share_direct"], 1), help="China's share of imports (last shipping country).")
+m2.metric("China, through third countries", fmt.pct(s["china_share_indirect"], 1),
           help="Sum over non-Chinese suppliers of their share × their own dependence on China for the upstream input.")
-m3.metric("China, total (look-through)", charts.pct(s["china_share_total"], 1))
+m3.metric("China, total (look-through)", fmt.pct(s["china_share_total"], 1))
 m4.metric("Supplier concentration (HHI)", f"{s['hhi']:.2f}",
           help=f"0–1; rest of world counted as one supplier, so an upper bound (lower bound {s['hhi_min']:.2f}).")
 m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supplier"] else "—",
-          charts.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
+          fmt.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
 for note in exp.notes:
     st.warning(note, icon=":material/warning:")
 
 # ---- country profile card: every material at a glance ------------------------------------------
-prof = exposure.profile(country, int(year), basis, run=ui.query)
-ui.chart(charts.exposure_profile(prof, country=country, year=int(year), basis=basis), prof,
-         key=f"profile-{country}", tables=["trade_flows", "import_shares", "production"])
+prof = view.profile.data
+ui.chart(view.profile)
 rel = ui.query("exposure_import_reliance", country=country, year=int(year))
 if not rel.empty:
     rel["reliance_basis"] = rel.apply(exposure.reliance_label, axis=1)
@@ -98,22 +101,16 @@ if not rel.empty:
                        mime="text/csv", key=f"csv-reliance-{country}", icon=":material/download:")
 
 # ---- world view: map and ranking ------------------------------------------------------------------
-everyone = exposure.all_importers(sel, run=ui.query)
-ui.chart(charts.china_share_map(everyone, value="china_share_direct", selected=country, material=short,
-                                year=int(year), basis=basis),
-         everyone, key=f"map-{key}", tables=["trade_flows"])
-ui.chart(charts.exposure_ranking(everyone, selected=country, material=short, year=int(year), basis=basis),
-         everyone, key=f"ranking-{key}", tables=["trade_flows", "import_shares", "production"])
+ui.chart(view.map)
+ui.chart(view.ranking)
 
 # ---- suppliers of the selected country --------------------------------------------------------------
 stack = pd.concat([
     ui.query("exposure_supplier_shares", importer=country, hs6_list=[h], year=int(year), basis=basis)
     .assign(hs6=h, material=f"{catalog.short_name(r.material_name)} (HS {h})")
     for h, r in zip(prof["hs6"], prof.itertuples())], ignore_index=True)
-ui.chart(charts.supplier_stack(stack, country=country, year=int(year), basis=basis), stack,
-         key=f"suppliers-{country}", tables=["trade_flows"])
-ui.chart(charts.supplier_sankey(exp.suppliers, country=country, material=short, year=int(year), basis=basis),
-         exp.suppliers, key=f"sankey-{country}-{key}", tables=["trade_flows", "import_shares", "production"])
+ui.chart(view_exposure.supplier_stack(stack, country=country, year=int(year), basis=basis))
+ui.chart(view.sankey)
 
 # ---- look-through: how each supplier's dependence was obtained --------------------------------------
 up = exposure.UPSTREAM.get(hs6[0])
@@ -141,12 +138,11 @@ st.download_button("Look-through table (CSV)", export.to_csv_bytes(dep),
 # ---- China's export share over time and production concentration -----------------------------------
 series = ui.query("exposure_china_export_share_series", hs6_list=list(hs6))
 if not series.empty:
-    ui.chart(charts.china_export_share_lines(series, material=short), series,
-             key=f"export-share-{key}", tables=["trade_series", "trade_flows"])
+    ui.chart(view_exposure.export_share_lines(series, key=key, material=short))
 conc = ui.query("production_concentration")
 conc = conc[conc["material_group"] == group]
 if not conc.empty:
-    ui.chart(charts.production_concentration(conc), conc, key=f"production-{group}", tables=["production"])
+    ui.chart(view_overview.production_concentration(conc).with_(id=f"production-{group}"))
 
 # ---- caveats ---------------------------------------------------------------------------------------
 caveat = catalog.hs_codes().get(hs6[0], {}).get("caveat", "")

@@ -1,7 +1,10 @@
 """Control regimes: the real measures, the regime library, and an editor for custom regimes."""
 import streamlit as st
 
-from chokepoint import catalog, charts, constants, regimes, scenarios, ui
+from chokepoint import catalog, constants, regimes, scenarios, ui
+from chokepoint.views import cover as view_cover, overview as view_overview
+
+ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 library = ui.regime_library()
 custom = st.session_state.setdefault("custom_regimes", {})
@@ -18,7 +21,7 @@ st.markdown(
 
 # ---- timeline of real measures --------------------------------------------------------------
 events = ui.query("control_timeline", controller=constants.CONTROLLER)
-ui.chart(charts.control_timeline(events), events, key="regimes-timeline", tables=["control_events"])
+ui.chart(view_overview.control_timeline(events).with_(id="regimes-timeline"))
 
 # ---- the library ------------------------------------------------------------------------------
 st.subheader("The regime library")
@@ -120,9 +123,9 @@ if custom:
     countries = p3.multiselect("Countries", have, default=default, key=f"pv_countries_{material}",
                                format_func=catalog.country_name)
     prev = scenarios.preview(material, reg, countries, baseline=library[ref], run=ui.query)
-    ui.chart(charts.cover_preview(prev, regime_name=reg.name, material=mats[material].short_name.lower(),
-                                 reference_ids=regimes.flagged(library, "reference")),
-             prev, key=f"regimes-preview-{pick}", tables=["trade_flows", "consumption", "stockpiles"])
+    ui.chart(view_cover.preview(prev, key=f"regimes-preview-{pick}", regime_name=reg.name,
+                                material=mats[material].short_name.lower(),
+                                reference_ids=regimes.flagged(library, "reference")))
     st.caption("Industry inventory at the default 3 months; change it and see every country on *Months of cover*.")
 
 ui.footer(["control_events", "trade_flows", "consumption", "stockpiles"])

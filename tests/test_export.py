@@ -8,14 +8,15 @@ import plotly.graph_objects as go
 import pytest
 from pypdf import PdfReader
 
-from chokepoint import charts, db, export
+from chokepoint import db, export
+from chokepoint.views import overview
 
 needs_chromium = pytest.mark.skipif(export.image_export_problem() is not None, reason="Chromium missing")
 
 
 @pytest.fixture(scope="module")
 def fig():
-    return charts.production_concentration(db.run_query("production_concentration"))
+    return overview.production_concentration(db.run_query("production_concentration")).figure()
 
 
 def _png_size(b: bytes) -> tuple[int, int]:

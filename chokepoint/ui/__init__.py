@@ -12,23 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import db, export, ingest
-
-
-def _ensure_router() -> None:
-    """Make app.py's st.navigation the router even when the first request is a page URL.
-
-    Streamlit keeps a legacy mode for apps with a pages/ folder: until app.py has run once in the
-    process, a first visit to e.g. /exposure runs pages/exposure.py alone (auto-generated menu, no
-    shared sidebar). Every page imports this module, so the first such run flips the process to
-    the st.navigation router and reruns, which lands on the same page through app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_ensure_router()
+from ..views.spec import ChartSpec
+from .router import route_through_app  # noqa: F401 - pages call ui.route_through_app()
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,13 +96,21 @@ def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[
         st.caption(problem)
 
 
-def chart(fig: go.Figure, data: pd.DataFrame, *, key: str, tables: list[str]) -> None:
-    """A chart, the sources of its data, and its exports (images, CSV, XLSX)."""
-    st.plotly_chart(fig, width="stretch", key=f"fig-{key}")
+def chart(spec: ChartSpec, *, data_note: str | None = None) -> None:
+    """A chart spec drawn, the sources of its data, and its exports (images, CSV, XLSX).
+
+    The data line names the spec's provenance tables, or ``data_note`` for user data (company
+    uploads) that has no built-in table behind it."""
+    fig = spec.figure()
+    st.plotly_chart(fig, width="stretch", key=f"fig-{spec.id}")
+    if data_note is not None:
+        st.caption(f"Data: {data_note}")
+        export_buttons(fig, spec.data, key=spec.id, notes=[f"Data: {data_note}"])
+        return
     prov = provenance(data_dir())
-    names = [f"{prov[t]['title']} — {prov[t]['producer']}" for t in tables if t in prov]
+    names = [f"{prov[t]['title']} — {prov[t]['producer']}" for t in spec.tables if t in prov]
     st.caption("Data: " + " · ".join(names))
-    export_buttons(fig, data, key=key, notes=["Sources: " + " · ".join(names)])
+    export_buttons(fig, spec.data, key=spec.id, notes=["Sources: " + " · ".join(names)])
 
 
 def footer(tables: list[str]) -> None:
@@ -133,7 +126,7 @@ def footer(tables: list[str]) -> None:
                 st.markdown(f"- {c}")
 
 
-# ------------------------------------------------------------------ company workspace (issue 04)
+# ------------------------------------------------------------------ company workspace
 def login_configured() -> bool:
     """True when .streamlit/secrets.toml has an [auth] section (st.login with OIDC)."""
     try:

@@ -1,0 +1,151 @@
+"""Exposure: China's direct and look-through share of a country's imports, where it ranks, who
+supplies it. One function per chart; ``country`` lists a country's charts for the page and the
+pack."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import catalog, exposure
+from ..constants import CONTROLLER
+from ..fmt import pct
+from .spec import ChartSpec, Finding
+
+Runner = Callable[..., pd.DataFrame]
+LOOK_THROUGH_TABLES = ("trade_flows", "import_shares", "production")
+BACI = "CEPII BACI HS92 V202601"
+
+
+def profile(prof: pd.DataFrame, *, country: str, year: int, basis: str, notes: tuple[str, ...] = ()) -> ChartSpec:
+    """Every material the country imports: direct and indirect China share side by side."""
+    cname = catalog.country_name(country)
+    hi = prof.loc[prof["china_share_total"].idxmax()] if prof["china_share_total"].notna().any() else None
+    title = (f"{cname} traces {pct(hi['china_share_total'])} of its {catalog.short_name(hi['material_name']).lower()} "
+             "imports to China" if hi is not None else f"{cname}: China's share by material")
+    return ChartSpec(f"profile-{country}", title,
+                     f"Every material {cname} imports, China's share of {year} imports by {basis}: "
+                     "direct and through third countries",
+                     "CEPII BACI HS92 V202601; USGS; IEA", prof, "exposure_profile", tables=LOOK_THROUGH_TABLES,
+                     notes=notes)
+
+
+def share_map(everyone: pd.DataFrame, *, key: str, value: str, selected: str, material: str, year: int,
+              basis: str) -> ChartSpec:
+    """World map of China's share by importer."""
+    d = everyone.dropna(subset=[value])
+    n_half = int((d[value] > 0.5).sum())
+    return ChartSpec(f"map-{key}", f"China supplies over half of {material} imports in {n_half} of {len(d)} importers",
+                     f"China's {'direct' if 'direct' in value else 'total'} share of each importer's "
+                     f"{year} imports, by {basis}; grey = not among the importers in the data",
+                     "CEPII BACI HS92 V202601; outlines Natural Earth 1:110m", everyone, "china_share_map",
+                     {"value": value, "selected": selected}, tables=("trade_flows",))
+
+
+def ranking(everyone: pd.DataFrame, *, key: str, selected: str, material: str, year: int, basis: str,
+            top_n: int = 30, notes: tuple[str, ...] = ()) -> ChartSpec:
+    """Importers ranked by China's total (look-through) share; the selected one always shown."""
+    k = int((everyone["china_share_total"] >= 0.9).sum())
+    n = len(everyone)
+    shown = f"top {min(top_n, n)} of {n} importers" if n > top_n else f"{n} importers"
+    return ChartSpec(f"ranking-{key}", f"With look-through, {k} of {n} importers trace 90%+ of their {material} to China",
+                     f"Share of {year} imports by {basis}: direct, plus suppliers' own dependence on China "
+                     f"({shown}, by total)",
+                     "CEPII BACI HS92 V202601; USGS; IEA; published import shares (see dependence table)",
+                     everyone, "exposure_ranking", {"selected": selected, "top_n": top_n},
+                     tables=LOOK_THROUGH_TABLES, notes=notes)
+
+
+def supplier_stack(stack: pd.DataFrame, *, country: str, year: int, basis: str) -> ChartSpec:
+    """Suppliers of each material the country imports (China first, rest of world last)."""
+    d = stack.dropna(subset=["share"])
+    top = d.loc[d.groupby("material")["share"].idxmax()]
+    k = int((top["supplier"] == CONTROLLER).sum())
+    return ChartSpec(f"suppliers-{country}",
+                     f"{catalog.country_name(country)}: China is the largest supplier of {k} of "
+                     f"{d['material'].nunique()} materials",
+                     f"Suppliers of each material, share of {year} imports by {basis} "
+                     "(named: top five suppliers; rest of world in grey)",
+                     BACI, stack, "supplier_stack", tables=("trade_flows",))
+
+
+def sankey(suppliers: pd.DataFrame, *, key: str, country: str, material: str, year: int, basis: str,
+           notes: tuple[str, ...] = ()) -> ChartSpec:
+    """Chinese / other inputs -> suppliers -> the importer: the look-through made visible."""
+    d = suppliers.dropna(subset=["share"])
+    total = float((d["share"] * d["dependence"].fillna(0.0)).sum())
+    cname = catalog.country_name(country)
+    return ChartSpec(f"sankey-{country}-{key}", f"{pct(total)} of {cname}'s {material} imports trace back to China",
+                     f"Inputs → suppliers → {cname}, share of {year} imports by {basis}; "
+                     "each supplier split by its own dependence on China",
+                     "CEPII BACI HS92 V202601; USGS; IEA; published import shares", suppliers, "supplier_sankey",
+                     {"country": country}, tables=LOOK_THROUGH_TABLES, notes=notes)
+
+
+def export_share_lines(series: pd.DataFrame, *, key: str, material: str) -> ChartSpec:
+    """China's share of world exports of the material's HS line(s) over time."""
+    y0, y1 = int(series["year"].min()), int(series["year"].max())
+    last = series[series["year"] == y1].sort_values("hs6").iloc[0]
+    basis = set(series["series_basis"])
+    return ChartSpec(f"export-share-{key}",
+                     f"China shipped {pct(last['china_export_share'])} of world {material} exports in {y1}",
+                     f"China's share of world export value, {y0}–{y1}" if y1 > y0 else
+                     f"China's share of world export value, {y1} only (the built-in flows cover one year)",
+                     "CEPII BACI V202601 (" + "; ".join(sorted(basis)) + ")", series, "china_export_share_lines",
+                     tables=("trade_series", "trade_flows"))
+
+
+# ------------------------------------------------------------------ a country, for page and pack
+@dataclass(frozen=True)
+class CountryExposure:
+    """A country's exposure to one material: the numbers, the notes, and its charts."""
+
+    selection: exposure.Selection
+    exposure: exposure.Exposure
+    findings: tuple[Finding, ...]       # direct share, total share with look-through
+    profile: ChartSpec
+    map: ChartSpec
+    ranking: ChartSpec
+    sankey: ChartSpec
+    pack: tuple[ChartSpec, ...]         # the charts a briefing pack shows, in slide order
+
+
+def look_through_note(summary: dict) -> str:
+    return ("Look-through: indirect = Σ over non-Chinese suppliers of share × the supplier's own dependence on "
+            "China for the upstream input" + (f" ({summary['upstream_input']})" if summary.get("upstream_input") else "")
+            + "; one level deep.")
+
+
+def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tuple[str, ...] | None = None,
+            producer: str = "CEPII BACI", pack_top_n: int = 15) -> CountryExposure:
+    """Everything the Exposure page and a country pack show for a selection: the headline findings
+    (direct and total share) and the charts. ``short`` is the material as titles name it;
+    ``materials`` limits the profile to those catalogue materials (a pack's choice)."""
+    exp = exposure.load(sel, run)
+    s, iso, yr, basis = exp.summary, sel.importer, sel.year, sel.basis
+    cname = catalog.country_name(iso)
+    prof = exposure.profile(iso, yr, basis, run=run)
+    if materials is not None:
+        wanted = {h for m in materials for h in catalog.materials()[m].hs6}
+        prof = prof[prof["hs6"].isin(wanted)].reset_index(drop=True)
+    everyone = exposure.all_importers(sel, run=run)
+    look = look_through_note(s)
+    thin = (f"Upstream data is thin (world fallback or old figure) for suppliers holding "
+            f"{pct(s['thin_share'], 1)} of {cname}'s {short} imports." if s["thin_share"] > 0 else
+            "Every supplier's dependence rests on country-specific evidence.")
+    prof_spec = profile(prof, country=iso, year=yr, basis=basis,
+                        notes=(f"Imports in {yr} by {basis}; trade origin is the last shipping country.", look))
+    sankey_spec = sankey(exp.suppliers, key=sel.material, country=iso, material=short, year=yr, basis=basis,
+                         notes=(look, thin, *exp.notes))
+    rank_args = dict(key=sel.material, selected=iso, material=short, year=yr, basis=basis)
+    rank_notes = (f"{cname} is shown in bold (added below the top {pack_top_n} if outside it).", look)
+    findings = (
+        Finding(f"China's direct share of {cname}'s {short} imports, {yr} (by {basis})",
+                pct(s["china_share_direct"], 1), "%", basis, producer),
+        Finding(f"China's total share with look-through: direct plus {pct(s['china_share_indirect'], 1)} "
+                f"through third countries", pct(s["china_share_total"], 1), "%", basis, sankey_spec.source),
+    )
+    pack = (prof_spec, sankey_spec, ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes))
+    return CountryExposure(sel, exp, findings, prof_spec, share_map(everyone, value="china_share_direct", **rank_args),
+                           ranking(everyone, **rank_args, notes=rank_notes), sankey_spec, pack)
