@@ -24,6 +24,7 @@ PAGES = {
     ],
 }
 page = st.navigation(PAGES)
+ui.app_routes()   # pages served before this line ran once are rerun through here (ui/router.py)
 
 with st.sidebar:
     st.markdown("### Chokepoint")

@@ -370,11 +370,11 @@ what_if(lines, default_country, start, subject)
 # ---- how it is computed --------------------------------------------------------------------------------------
 with st.expander("How these numbers are computed", icon=":material/functions:"):
     st.markdown(
-        "Each site and material is simulated month by month (DESIGN section 4): inflow = use × Σ supplier share × "
+        "Each site and material is simulated month by month: inflow = use × Σ supplier share × "
         "the share the regime still lets through; the shortfall is drawn from stock; months of cover is when the "
         "stock reaches zero (linear within the month). A regime's rules target destinations by the **site's "
         "country**. Supply of unknown origin (no supplier_country, or shares below 100%) keeps arriving and is "
         "reported as unknown share. Extraterritorial rules also cut third-country suppliers in proportion to "
         "their own dependence on China, taken from the Exposure page's look-through where the material maps to a "
         "traded line (magnets, magnesium, titanium); elsewhere it is unknown and listed. Run-out dates add "
-        "months × 30.44 days to the start. Driver cuts: worst month and the average of the first 12 months.")
+        f"months × {constants.DAYS_PER_MONTH} days (365.25 / 12) to the start. Driver cuts: worst month and the average of the first 12 months.")

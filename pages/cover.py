@@ -86,7 +86,8 @@ else:
 left, right = st.columns([1, 1])
 with left:
     dates = scenarios.runout_table(mine, start)
-    st.markdown(f"**Run-out dates** (start {start:%d %b %Y} + months of cover; ESTIMATES)")
+    st.markdown(f"**Run-out dates** (start {start:%d %b %Y} + months of cover × {constants.DAYS_PER_MONTH} days, "
+                "the mean month 365.25 / 12; ESTIMATES)")
     st.dataframe(dates.drop(columns=["regime"]), hide_index=True, width="stretch",
                  column_config={"regime_name": "regime",
                                 "months": st.column_config.NumberColumn("months of cover", format="%.1f"),

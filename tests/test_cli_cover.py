@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from chokepoint.constants import DAYS_PER_MONTH
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,7 +50,7 @@ def test_cover_json_contract_exhausted():
     i = d["inputs"]
     assert i["policy_days"] == 60 and i["industry_months"] == 3
     assert i["use_basis"] == "derived (ESTIMATE)"
-    assert i["stock_t"] == pytest.approx(i["use_t_per_month"] * (3 + 60 / 30.44))
+    assert i["stock_t"] == pytest.approx(i["use_t_per_month"] * (3 + 60 / DAYS_PER_MONTH))
     assert sum(i["shares"].values()) == pytest.approx(1.0) and "CHN" in i["shares"]
     assert any("BACI" in s for s in i["sources"]) and any("AmCham" in s for s in i["sources"])
 

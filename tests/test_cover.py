@@ -44,7 +44,7 @@ def reference(stock, use, shares, pass_, cap=None, df=1.0) -> float:
     return math.inf
 
 
-# ---------------------------------------------------------------- DESIGN examples
+# ---------------------------------------------------------------- the worked example (docs/ARCHITECTURE.md)
 def test_design_example_closed_form():
     r = months()
     assert r["months_of_cover"] == pytest.approx(5.0)

@@ -100,7 +100,7 @@ def test_with_target_retargets_the_ban(lib):
 
 # ----------------------------------------------------------------------------- pass fractions
 def test_pass_fraction_month_convention():
-    # DESIGN: delay 1 month from start 0 -> month 1 passes 0, month 2+ passes a
+    # worked example: delay 1 month from start 0 -> month 1 passes 0, month 2+ passes a
     r = rule(delay_months=1)
     assert R.pass_fraction(r, 1) == 0.0
     assert R.pass_fraction(r, 2) == 0.25

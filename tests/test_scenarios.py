@@ -7,6 +7,7 @@ import math
 import pytest
 
 from chokepoint import cover, db, regimes, scenarios
+from chokepoint.constants import DAYS_PER_MONTH
 
 USA_MAGNET_IMPORTS_T = 8678.5 + 1485.1 + 460.8 + 265.5 + 165.0 + 163.5   # BACI 2024, HS 850511, quantity
 JPN_MAGNET_USE_T_YEAR = 10332.5                                         # derived consumption (imports)
@@ -54,7 +55,7 @@ def test_japan_policy_60_days_and_korea_100_days_are_picked_up():
     jpn, kor = one(d, "JPN"), one(d, "KOR")
     assert jpn["policy_days"] == 60 and "JOGMEC" in jpn["policy_basis"] and "not a verified holding" in jpn["policy_basis"]
     assert kor["policy_days"] == 100 and "KOMIR" in kor["policy_basis"]
-    assert jpn["stock_t"] == pytest.approx(JPN_MAGNET_USE_T_YEAR / 12 * (2.0 + 60 / 30.44))
+    assert jpn["stock_t"] == pytest.approx(JPN_MAGNET_USE_T_YEAR / 12 * (2.0 + 60 / DAYS_PER_MONTH))
     # magnesium is not rare earths: no policy days there
     mg = scenarios.country_inputs("magnesium_metal")
     assert one(mg, "JPN")["policy_days"] == 0
@@ -102,7 +103,7 @@ def test_ban_target_and_runout_dates(lib):
     assert one(d, "USA")["state"] == cover.NOT_EXHAUSTED
     t = scenarios.runout_table(d[d["holder"] == "DEU"], dt.date(2025, 4, 4))
     m = one(d, "DEU")["months"]
-    assert t["runout_date"].iloc[0] == dt.date(2025, 4, 4) + dt.timedelta(days=round(m * 30.44))
+    assert t["runout_date"].iloc[0] == dt.date(2025, 4, 4) + dt.timedelta(days=round(m * DAYS_PER_MONTH))
     assert scenarios.runout_date(dt.date(2025, 4, 4), float("nan")) is None
 
 

@@ -1,11 +1,12 @@
-"""The one Streamlit shim: explicit (called by each page), never a side effect of an import."""
+"""The one Streamlit shim (ui/router.py): explicit calls from app.py and every page, public API
+only, nothing done at import. The end-to-end check (a first-ever request for a page URL gets
+app.py's sidebar and menu) is tests/test_browser_overview.py::test_first_visit_to_a_page_url_goes_through_the_router."""
 import ast
 import importlib
 import pathlib
 import sys
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
 from chokepoint.ui import router
 
@@ -13,42 +14,44 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def flag(monkeypatch):
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
-    monkeypatch.setattr(router, "_checked", False)
-    return monkeypatch
+def calls(monkeypatch):
+    seen = []
+    monkeypatch.setattr(router, "_app_ran", False)
+    monkeypatch.setattr(router.st, "navigation", lambda pages, position: seen.append(("navigation", position)))
+    monkeypatch.setattr(router.st, "Page", lambda page: seen.append(("page", pathlib.Path(page).name)))
+    monkeypatch.setattr(router.st, "rerun", lambda: seen.append(("rerun",)))
+    return seen
 
 
-def test_legacy_mode_is_flipped_and_the_page_reruns_through_app(flag):
-    reruns = []
-    flag.setattr(router.st, "rerun", lambda: reruns.append(1))
-    PagesManager.uses_pages_directory = True
+def test_a_page_served_before_app_py_ran_switches_to_the_router_and_reruns(calls):
     router.route_through_app()
-    assert reruns == [1] and PagesManager.uses_pages_directory is False
-    PagesManager.uses_pages_directory = True      # Streamlit decides once per process: so do we
+    assert calls == [("page", "test_ui_router.py"), ("navigation", "hidden"), ("rerun",)]
+    router.route_through_app()                       # once app.py's router is in charge: nothing
+    assert len(calls) == 3
+
+
+def test_nothing_happens_once_app_py_has_routed(calls):
+    router.app_routes()
     router.route_through_app()
-    assert reruns == [1]
+    assert calls == []
 
 
-@pytest.mark.parametrize("state", [False, None])
-def test_no_rerun_once_app_py_routes(flag, state):
-    flag.setattr(router.st, "rerun", lambda: pytest.fail("must not rerun"))
-    PagesManager.uses_pages_directory = state
-    router.route_through_app()
-    assert PagesManager.uses_pages_directory is state
-
-
-def test_importing_the_ui_changes_nothing(flag):
-    PagesManager.uses_pages_directory = True
+def test_importing_the_ui_changes_nothing(calls):
     for name in [m for m in sys.modules if m == "chokepoint.ui" or m.startswith("chokepoint.ui.")]:
         del sys.modules[name]
     importlib.import_module("chokepoint.ui")
-    assert PagesManager.uses_pages_directory is True
+    assert calls == []
 
 
-def test_every_page_calls_the_shim_first():
+def _first_statement(path: pathlib.Path, after: str | None = None) -> str:
+    body = [n for n in ast.parse(path.read_text()).body
+            if not isinstance(n, (ast.Import, ast.ImportFrom))
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]  # docstring
+    code = [ast.unparse(n) for n in body]
+    return code[code.index(after) + 1] if after else code[0]
+
+
+def test_every_page_calls_the_shim_first_and_app_py_marks_its_router():
     for page in sorted((ROOT / "pages").glob("*.py")):
-        body = [n for n in ast.parse(page.read_text()).body
-                if not isinstance(n, (ast.Import, ast.ImportFrom))
-                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]  # docstring
-        assert ast.unparse(body[0]) == "ui.route_through_app()", page.name
+        assert _first_statement(page) == "ui.route_through_app()", page.name
+    assert _first_statement(ROOT / "app.py", after="page = st.navigation(PAGES)") == "ui.app_routes()"

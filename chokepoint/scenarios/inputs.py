@@ -36,14 +36,13 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, cover, db, exposure
-from ..constants import CONTROLLER, DEFAULT_STOCK_MONTHS, NOT_HOLDERS
+from ..constants import CONTROLLER, DAYS_PER_MONTH, DEFAULT_STOCK_MONTHS, NOT_HOLDERS
 from ..cover import Substitution
 from ..regimes import Regime
 
 Runner = Callable[..., pd.DataFrame]
 
 
-DAYS_PER_MONTH = 30.44
 
 
 DEFAULT_INDUSTRY_MONTHS = DEFAULT_STOCK_MONTHS
@@ -262,7 +261,8 @@ def country_cover(material: str, regs: Sequence[Regime], *, year: int | None = N
 
 
 def runout_date(start: dt.date, months: float | None) -> dt.date | None:
-    """Calendar date ``months`` after ``start`` (30.44 days a month); None when not exhausted."""
+    """Calendar date ``months`` after ``start`` (``constants.DAYS_PER_MONTH`` = 30.4375 days a month,
+    rounded to whole days); None when not exhausted."""
     if months is None or not math.isfinite(months):
         return None
     return start + dt.timedelta(days=round(months * DAYS_PER_MONTH))

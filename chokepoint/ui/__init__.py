@@ -13,7 +13,7 @@ import streamlit as st
 
 from .. import db, export, ingest
 from ..views.spec import ChartSpec
-from .router import route_through_app  # noqa: F401 - pages call ui.route_through_app()
+from .router import app_routes, route_through_app  # noqa: F401 - app.py and every page call these
 
 
 @st.cache_resource(show_spinner=False)
