@@ -26,7 +26,7 @@ import duckdb
 
 from .. import catalog
 from ..safe_input import show
-from .guard import junk_problem, refuse_empty
+from .guard import has_data_lines, junk_problem, refuse_empty
 from .common import (
     SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, CountryMap, IngestError,
     IngestResult, Progress, Staging, Timer, catalogue_hs, connect, data_home, derive_tables,
@@ -241,7 +241,8 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                 if junk:
                     raise IngestError(m.display, None, junk)
                 try:
-                    kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source)
+                    kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
+                        if has_data_lines(src) else 0    # a header-only file has nothing to copy
                 except duckdb.Error as e:
                     line, reason = duckdb_line(e)
                     if line is None:

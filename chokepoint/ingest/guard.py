@@ -142,6 +142,16 @@ def junk_problem(path: Path, check: Callable[[list[str], list[str]], str | None]
     return None
 
 
+def has_data_lines(path: Path) -> bool:
+    """True when a CSV holds anything after its header line (blank lines do not count)."""
+    with open(path, "rb") as f:
+        f.readline(SAMPLE_LINE_BYTES)
+        while block := f.read(1 << 16):
+            if block.strip():
+                return True
+    return False
+
+
 def refuse_empty(display: str | Path, rows: int, detail: str = "") -> None:
     if rows == 0:
         raise IngestError(display, None, "no flows kept: the release holds no rows for the catalogue's HS codes"
