@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import math
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from chokepoint import catalog, cover, regimes  # noqa: E402
+from chokepoint import catalog, cover, regimes
 
 N_HOLDERS, N_MATERIALS, N_REGIMES, H, N_LINES = 250, 30, 8, 120, 5
 LOOP_SUBSET = 1500  # (holder, material, regime) rows timed in pure Python, then extrapolated

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from chokepoint import briefing, charts, db, export
 
-from chokepoint import briefing, charts, db, export  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(fn, reps: int) -> list[float]:

@@ -29,10 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from chokepoint import catalog, db, exposure
 
-from chokepoint import catalog, db, exposure  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 YEARS = list(range(2000, 2025))
 N_COUNTRIES = 230
@@ -203,8 +202,8 @@ def bench(dataset: str, data_dir: Path, reps: int, year: int) -> list[dict]:
         t[c] = t[c].astype("category")
     rows = []
     for label, name, params, pdf in cases(year):
-        ms = timed(lambda: db.run_query(name, data_dir=data_dir, **params), reps)
-        pms = timed(lambda: pdf(t), reps) if pdf else None
+        ms = timed(lambda name=name, params=params: db.run_query(name, data_dir=data_dir, **params), reps)
+        pms = timed(lambda pdf=pdf: pdf(t), reps) if pdf else None
         rows.append({"query": label, "dataset": dataset, "p50_ms": statistics.median(ms), "p95_ms": p95(ms),
                      "pandas_p50_ms": statistics.median(pms) if pms else None})
     run = exposure.default_runner(data_dir)

@@ -14,12 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from chokepoint import ingest
+from tests import fault_harness as fh
 
-import fault_harness as fh  # noqa: E402
-from chokepoint import ingest  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:

@@ -270,7 +270,7 @@ def _decode(data: bytes) -> list[tuple[str, str]]:
                 row = _row_of_offset(body, e.start) if codec == "utf-8" else None
                 raise _Stop(Issue(row, None, f"the file starts with a {label.split(' with')[0]} byte-order "
                                              f"mark but is not valid {codec.upper()} ({e.reason}); "
-                                             "save it again as 'CSV UTF-8'"))
+                                             "save it again as 'CSV UTF-8'")) from e
     if b"\x00" in data:
         cands = []
         head = data[:4000]
@@ -294,13 +294,13 @@ def _decode(data: bytes) -> list[tuple[str, str]]:
         if m is not None:
             raise _Stop(Issue(bad_row, None,
                               f"the file mixes encodings: row {_row_of_offset(data, m.start())} is UTF-8 but "
-                              f"row {bad_row} is not; save the whole file again as 'CSV UTF-8'"))
+                              f"row {bad_row} is not; save the whole file again as 'CSV UTF-8'")) from e
     try:
         return [(data.decode("cp1252"), "cp1252 (Windows-1252)")]
     except UnicodeDecodeError as e:
         raise _Stop(Issue(_row_of_offset(data, e.start), None,
                           f"byte 0x{data[e.start]:02X} is neither UTF-8 nor Windows-1252; "
-                          "save the file as 'CSV UTF-8'"))
+                          "save the file as 'CSV UTF-8'")) from e
 
 
 # ------------------------------------------------------------------ header
@@ -318,7 +318,7 @@ def _first_record(text: str, delim: str) -> list[str]:
 
 def _choose(readings: list[tuple[str, str]]) -> tuple[str, str, str]:
     """(text, encoding, delimiter): the reading and delimiter whose header has most known names."""
-    best = None
+    best: tuple[tuple[int, int], str, str, str] | None = None
     for text, enc in readings:
         for delim in (",", ";", "\t"):
             header = _first_record(text, delim)
@@ -327,6 +327,7 @@ def _choose(readings: list[tuple[str, str]]) -> tuple[str, str, str]:
             key = (score, line1.count(delim))
             if best is None or key > best[0]:
                 best = (key, text, enc, delim)
+    assert best is not None, "_decode returns at least one reading"
     _, text, enc, delim = best
     return text, enc, delim
 
@@ -649,7 +650,7 @@ def _read_header(reader) -> tuple[_Header, list[Issue], list[Issue]]:
     try:
         raw = next(reader)
     except csv.Error as e:
-        raise _Stop(Issue(1, None, f"the header row cannot be read ({e})"))
+        raise _Stop(Issue(1, None, f"the header row cannot be read ({e})")) from e
     if not any(h.strip() for h in raw):
         raise _Stop(Issue(1, None, "row 1 is empty: the header (column names) must be in row 1"))
     names = [_norm_header(h) for h in raw]
@@ -734,7 +735,7 @@ def _read_records(reader, header: _Header, delim: str) -> tuple[list[tuple[int, 
                     unnamed_used.setdefault(i, row_no)
             raw_rows.append((row_no, rec))
     except csv.Error as e:
-        raise _Stop(Issue(row_no + 1, None, f"the row cannot be read as CSV ({e}); check its quotes"), errors)
+        raise _Stop(Issue(row_no + 1, None, f"the row cannot be read as CSV ({e}); check its quotes"), errors) from e
     for i, r in unnamed_used.items():
         errors.append(Issue(1, f"{_col_letter(i)} (no header)",
                             f"column {_col_letter(i)} has no header but holds data (first in row {r}); "
@@ -901,8 +902,8 @@ def _apply_numbers(rows: list[_Row], nums: list[_Num]) -> tuple[str | None, tupl
     """Decide the file's convention, store each value on its row: (decimal, thousands, errors)."""
     values, errors, decimal = _resolve_numbers(nums)
     by_row = {r.row: r for r in rows}
-    for e in errors:
-        by_row[e.row].bad.add(e.column)
+    for e in errors:   # number issues always name their cell
+        by_row[e.row or 0].bad.add(e.column or "")
     thousands: list[str] = []
     for n in nums:
         if (n.row, n.column) in values:

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import fault_harness as fh
 from chokepoint import db, ingest
+from tests import fault_harness as fh
 
 SAVER_KILLS = 6
 INGEST_KILLS = 4
@@ -89,8 +89,7 @@ def test_two_processes_on_one_workspace_work_or_say_busy_never_corrupt(tmp_path)
 def test_a_swap_killed_between_its_two_renames_does_not_hide_the_dataset(tmp_path):
     """commit() moves the live folder to .old-* and then the new one in; a kill in between leaves
     only .old-*. Listing the datasets puts the complete old copy back."""
-    from chokepoint.ingest import common, list_datasets
-    from chokepoint.ingest import ingest_baci
+    from chokepoint.ingest import common, ingest_baci, list_datasets
     home = tmp_path / "home"
     ingest_baci(fh.BACI_FIXTURE, data_dir=home, progress=lambda m: None)
     live = next(p for p in home.iterdir() if not p.name.startswith("."))

@@ -26,10 +26,34 @@ import duckdb
 
 from .. import catalog
 from .common import (
-    SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, CountryMap, IngestError,
-    IngestResult, Progress, Staging, Timer, catalogue_hs, connect, data_home, derive_tables,
-    digest_file, digest_stream, duckdb_line, flows_summary, fmt_rows, locate_bad_line, now_iso,
-    read_header, sql_str, stderr_progress, table_entry, text_reader, to_iso3, write_provenance,
+    SERIES_COLUMNS,
+    TOP_COLUMNS,
+    TRADE_FLOW_COLUMNS,
+    BackgroundDigest,
+    CountryMap,
+    IngestError,
+    IngestResult,
+    Progress,
+    Staging,
+    Timer,
+    catalogue_hs,
+    connect,
+    data_home,
+    derive_tables,
+    digest_file,
+    digest_stream,
+    duckdb_line,
+    flows_summary,
+    fmt_rows,
+    locate_bad_line,
+    now_iso,
+    read_header,
+    sql_str,
+    stderr_progress,
+    table_entry,
+    text_reader,
+    to_iso3,
+    write_provenance,
 )
 
 TRADE_RE = re.compile(r"^BACI_(HS\d\d)_Y(\d{4})_V(\d+)\.csv$", re.I)

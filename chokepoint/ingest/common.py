@@ -15,12 +15,12 @@ never touches the previous copy; folders starting with '.' are ignored by the qu
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
+import fcntl
 import hashlib
 import io
-import contextlib
-import fcntl
 import os
 import re
 import secrets
@@ -391,7 +391,7 @@ def derive_tables(con: duckdb.DuckDBPyConnection, folder: Path, hs_vintage: str,
     """Write trade_series.parquet and top_traders.parquet (built-in schemas) from folder/trade_flows."""
     glob = sql_str(folder / "trade_flows" / "**" / "*.parquet")
     con.execute(f"CREATE OR REPLACE TEMP VIEW tf AS SELECT * FROM read_parquet({glob}, hive_partitioning = false)")
-    series = f"""
+    series = """
         WITH e AS (
             SELECT year, hs6, exporter, sum(value_usd) AS v FROM tf GROUP BY ALL
         ), w AS (

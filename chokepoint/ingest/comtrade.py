@@ -23,10 +23,31 @@ import duckdb
 
 from .. import catalog
 from .common import (
-    SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, FileDigest, IngestError,
-    IngestResult, Progress, Staging, Timer, catalogue_hs, connect, country_table, data_home,
-    derive_tables, duckdb_line, flows_summary, fmt_rows, locate_bad_line, now_iso, sql_str,
-    stderr_progress, table_entry, to_iso3, write_provenance,
+    SERIES_COLUMNS,
+    TOP_COLUMNS,
+    TRADE_FLOW_COLUMNS,
+    BackgroundDigest,
+    FileDigest,
+    IngestError,
+    IngestResult,
+    Progress,
+    Staging,
+    Timer,
+    catalogue_hs,
+    connect,
+    country_table,
+    data_home,
+    derive_tables,
+    duckdb_line,
+    flows_summary,
+    fmt_rows,
+    locate_bad_line,
+    now_iso,
+    sql_str,
+    stderr_progress,
+    table_entry,
+    to_iso3,
+    write_provenance,
 )
 
 URL = "https://comtradeplus.un.org/"
