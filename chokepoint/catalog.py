@@ -22,7 +22,6 @@ from pathlib import Path
 import pycountry
 
 
-
 def _root() -> Path:
     """The folder holding data/ and queries/: the repository, or (``pip install .``) the copy
     bundled inside the package as chokepoint/_bundle/ (see pyproject.toml)."""
