@@ -1,6 +1,6 @@
-"""Benchmark: chart image export and briefing packs (issue 05).
+"""Benchmark: chart image export and briefing packs.
 
-Run with `make bench` (or `python bench/bench_export.py [--reps N] [--pack-reps N]`). Prints one
+Run with `make bench` (or `python -m bench.bench_export [--reps N] [--pack-reps N]`). Prints one
 table: what was timed, median and max seconds, and the issue's target. Warm means the persistent
 kaleido server (one Chromium per process) is already running: one untimed warm-up call first.
 

@@ -1,9 +1,9 @@
 """Benchmark: the Exposure page's queries on the built-in data and on a BACI-scale table.
 
-Run with `make bench` (or `python bench/bench_exposure.py [--reps N]`). Prints one table:
+Run with `make bench` (or `python -m bench.bench_exposure [--reps N]`). Prints one table:
 query, dataset, p50 / p95 in ms (DuckDB via db.run_query, result as a DataFrame, fresh cursor per
 call), the same computation in plain pandas on a DataFrame already in memory (p50 ms), and the
-ratio pandas p50 / DuckDB p50 (> 1: DuckDB is faster). Targets (issue 02): p95 < 50 ms on the
+ratio pandas p50 / DuckDB p50 (> 1: DuckDB is faster). Targets: p95 < 50 ms on the
 built-in data, < 500 ms at BACI scale, on 2 cores (db connections use threads=2).
 
 The BACI-scale table is GENERATED (not real data): 25 years x 230 exporters x 229 importers

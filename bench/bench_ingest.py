@@ -18,7 +18,7 @@ product files, in two profiles:
 Prints figures and ratios; never asserts on time. Targets: >= 5x faster than pandas, <= 2x the
 bare scan.
 
-    .venv/bin/python bench/bench_ingest.py [--rows N]
+    python -m bench.bench_ingest [--rows N]
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Load (issue 07): N concurrent real browser sessions against one `streamlit run app.py`.
+"""Load: N concurrent real browser sessions against one `streamlit run app.py`.
 
 Each session (a Chromium context: own cookies, own websocket) runs the same script and times
 every interaction from the action to its visible result:
@@ -16,7 +16,7 @@ peak, and after every session has closed (the server runs with a short
 server.disconnectedSessionTTL so closed sessions are dropped when this bench looks). Prints a
 table; asserts nothing. tests/test_load.py runs a reduced form (N=3) for correctness only.
 
-    python bench/bench_load.py [--sessions 1,5,10,20] [--procs 4]
+    python -m bench.bench_load [--sessions 1,5,10,20] [--procs 4]
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ ROOT = _root()
 SOURCES = ROOT / "data" / "sources"
 
 GROUPS = ("rare_earths", "titanium", "magnesium")
-#: Selector names that cover a whole group or subgroup (DESIGN.md section 3).
+#: Selector names that cover a whole group or subgroup.
 GROUP_SELECTORS = (
     "rare_earths", "light_rare_earths", "heavy_rare_earths", "magnets",
     "titanium", "magnesium",
@@ -167,7 +167,7 @@ def selector_names() -> list[str]:
 
 
 def expand_selector(name: str) -> frozenset[str]:
-    """Material ids covered by a rule selector (DESIGN.md section 3).
+    """Material ids covered by a rule selector.
 
     * a group selector covers every material in that group or subgroup
       (``light_rare_earths`` / ``heavy_rare_earths`` cover single-element materials of that class;

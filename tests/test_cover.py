@@ -1,4 +1,4 @@
-"""Months of cover against hand-worked numbers (DESIGN.md section 4) and properties."""
+"""Months of cover against hand-worked numbers (the months-of-cover model, docs/ARCHITECTURE.md) and properties."""
 from __future__ import annotations
 
 import math
@@ -31,7 +31,7 @@ def months(stock=300.0, use=100.0, lines=None, regime=None, dest="USA", **kw):
 
 
 def reference(stock, use, shares, pass_, cap=None, df=1.0) -> float:
-    """Independent month-by-month loop of DESIGN.md section 4 (inf = not exhausted)."""
+    """Independent month-by-month loop of the months-of-cover model, docs/ARCHITECTURE.md (inf = not exhausted)."""
     s = stock
     for t in range(len(pass_[0]) if pass_ else 0):
         inflow = use * (sum(sh * p[t] for sh, p in zip(shares, pass_)) + (1 - sum(shares)))

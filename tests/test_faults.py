@@ -1,4 +1,4 @@
-"""Crashes (issue 07): kill -9 at random points never leaves a partial snapshot or dataset visible.
+"""Crashes: kill -9 at random points never leaves a partial snapshot or dataset visible.
 
 Reduced form for CI (a few kills each, fixed seeds); ``make bench`` runs bench/bench_faults.py with
 50 kills of each kind. The harness and what it checks are in tests/fault_harness.py.

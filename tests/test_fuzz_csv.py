@@ -1,4 +1,4 @@
-"""Fuzzing the stockpile CSV reader (issue 07): it never crashes, whatever the bytes.
+"""Fuzzing the stockpile CSV reader: it never crashes, whatever the bytes.
 
 Hypothesis, derandomized (the same inputs on every run, no example database), feeds
 ``parse_stockpile_csv``:

@@ -1,4 +1,4 @@
-"""HTTP hardening of a live `streamlit run app.py` (issue 07).
+"""HTTP hardening of a live `streamlit run app.py`.
 
 * The shipped config keeps users safe: XSRF protection on, uploads capped at 25 MB, no error
   details for users, no usage stats (read from .streamlit/config.toml, and as the server runs).

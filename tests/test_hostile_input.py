@@ -1,9 +1,9 @@
-"""Hostile input (issue 07): SQL-looking text, path traversal, binary and oversized files.
+"""Hostile input: SQL-looking text, path traversal, binary and oversized files.
 
 Every text a user can type or upload goes somewhere: a workspace label, a CLI argument, a bound
 query parameter, a regime id or name, a dataset folder, a spreadsheet cell. For each we check it
 stays data: stored verbatim as a label or rejected with a clear message, never executed as SQL,
-never used as a path, never run as a spreadsheet formula. (The CSV corpus of issue 04 lives in
+never used as a path, never run as a spreadsheet formula. (The CSV corpus lives in
 tests/test_stockpile_csv.py; the CSV reader is fuzzed in tests/test_fuzz_csv.py.)
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tenant isolation with login (issue 07): one analyst's stockpile never reaches another.
+"""Tenant isolation with login: one analyst's stockpile never reaches another.
 
 * Browser: a `streamlit run` with an [auth] section pointing at a local OIDC provider
   (tests/oidc_mock.py). User A signs in, uploads a file with canary values, sees them (positive

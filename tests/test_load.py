@@ -1,4 +1,4 @@
-"""Load, reduced (issue 07): 3 concurrent real browser sessions each get their own content.
+"""Load, reduced: 3 concurrent real browser sessions each get their own content.
 
 Runs bench/bench_load.py's session script (open pages, upload a CSV on /company, download the CSV
 of the results) in 3 concurrent Chromium sessions (one browser process each) against one warmed-up server.

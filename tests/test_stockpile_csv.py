@@ -1,4 +1,4 @@
-"""Company stockpile CSV reader (DESIGN.md section 5; issue 04).
+"""Company stockpile CSV reader (rules in the chokepoint.stockpile_csv docstring).
 
 FIXTURES: every file below is generated at test time from the Python tables in this module.
 The sites ("EXAMPLE plant A" ...) and all quantities and shares are INVENTED for testing; they

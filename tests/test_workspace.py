@@ -1,4 +1,4 @@
-"""Workspace: saved uploads as named, per-tenant snapshots in a DuckDB file (issue 04).
+"""Workspace: saved uploads as named, per-tenant snapshots in a DuckDB file.
 
 FIXTURES: the CSVs below are generated here; sites ("EXAMPLE plant A") and quantities are
 INVENTED test values. Every workspace lives in pytest's tmp_path, never in the repo or the
