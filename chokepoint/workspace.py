@@ -222,7 +222,7 @@ class Workspace:
 
     @staticmethod
     def _info(con: duckdb.DuckDBPyConnection, tenant: str, snapshot_id: str) -> SnapshotInfo:
-        if not isinstance(snapshot_id, str) or not _ID_RE.match(snapshot_id):
+        if not isinstance(snapshot_id, str) or not _ID_RE.fullmatch(snapshot_id):
             raise SnapshotNotFound(f"snapshot {snapshot_id!r} not found")
         row = con.execute(f"SELECT {_INFO_COLS} FROM snapshots WHERE tenant = $t AND snapshot_id = $id",
                           {"t": tenant, "id": snapshot_id}).fetchone()
