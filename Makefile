@@ -1,6 +1,6 @@
 # Chokepoint — two commands on a fresh Debian machine:
 #   make run    set up and serve the app on the built-in data (http://127.0.0.1:8501, this machine only)
-#   make test   set up (incl. Chromium via apt when root) and run the whole test suite
+#   make test   set up (incl. Chromium via apt when root), lint (ruff, mypy), run the whole test suite
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
@@ -9,18 +9,19 @@ PORT    ?= 8501
 # choice: `make run ADDRESS=0.0.0.0` (configure [auth] first: without it everyone shares one workspace).
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test bench setup setup-dev chromium data check clean
+.PHONY: run test lint bench setup setup-dev chromium data check clean constraints
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.req: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# constraints.txt pins the whole transitive set (what pip would otherwise pick freshly).
+$(VENV)/.req: requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.req-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.req-dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@ $(VENV)/.req
 
 setup: $(VENV)/.req
@@ -38,12 +39,22 @@ run: setup
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: setup-dev chromium
+# Any ruff or mypy finding fails the target (and so CI) before the tests run.
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint chromium
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/python -m pytest -q
 
+# Every benchmark, as a module of the bench package (so it imports chokepoint and tests/ as
+# packages from the repository root, no sys.path edits); stops at the first one that fails.
 bench: setup-dev chromium
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/bench_*.py; do m=$$(basename $$f .py); echo "== bench.$$m"; $(BIN)/python -m bench.$$m || exit 1; done
+
+constraints: setup-dev
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 data: setup
 	$(BIN)/python -m chokepoint data build

@@ -4,21 +4,18 @@ Times the vectorised engine (``cover.simulate`` on prebuilt arrays, and the end-
 ``cover.cover_table`` path from regimes) against straightforward pure-Python loops of the same model,
 and checks that both give the same months. Prints figures only; never asserts on time.
 
-    .venv/bin/python bench/bench_cover.py
+    python -m bench.bench_cover
 """
 from __future__ import annotations
 
 import math
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from chokepoint import catalog, cover, regimes  # noqa: E402
+from chokepoint import catalog, cover, regimes
 
 N_HOLDERS, N_MATERIALS, N_REGIMES, H, N_LINES = 250, 30, 8, 120, 5
 LOOP_SUBSET = 1500  # (holder, material, regime) rows timed in pure Python, then extrapolated
@@ -57,7 +54,7 @@ def loop_pass(rule: regimes.Rule, t: int) -> float:
 
 
 def loop_months_from_pass(stock: float, use: float, shares: list[float], passes: list[list[float]]) -> float:
-    """Month-by-month model of DESIGN.md section 4 on given pass fractions (NaN = not exhausted)."""
+    """Month-by-month model of the months-of-cover model, docs/ARCHITECTURE.md on given pass fractions (NaN = not exhausted)."""
     if use == 0:
         return math.nan
     unknown = max(1.0 - sum(shares), 0.0)

@@ -1,6 +1,6 @@
-"""Benchmark: chart image export and briefing packs (issue 05).
+"""Benchmark: chart image export and briefing packs.
 
-Run with `make bench` (or `python bench/bench_export.py [--reps N] [--pack-reps N]`). Prints one
+Run with `make bench` (or `python -m bench.bench_export [--reps N] [--pack-reps N]`). Prints one
 table: what was timed, median and max seconds, and the issue's target. Warm means the persistent
 kaleido server (one Chromium per process) is already running: one untimed warm-up call first.
 
@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from chokepoint import briefing, db, export  # noqa: E402
-from chokepoint.views import overview  # noqa: E402
+from chokepoint import briefing, db, export
+from chokepoint.views import overview
 
 
 def timed(fn, reps: int) -> list[float]:

@@ -1,9 +1,9 @@
 """Benchmark: the Exposure page's queries on the built-in data and on a BACI-scale table.
 
-Run with `make bench` (or `python bench/bench_exposure.py [--reps N]`). Prints one table:
+Run with `make bench` (or `python -m bench.bench_exposure [--reps N]`). Prints one table:
 query, dataset, p50 / p95 in ms (DuckDB via db.run_query, result as a DataFrame, fresh cursor per
 call), the same computation in plain pandas on a DataFrame already in memory (p50 ms), and the
-ratio pandas p50 / DuckDB p50 (> 1: DuckDB is faster). Targets (issue 02): p95 < 50 ms on the
+ratio pandas p50 / DuckDB p50 (> 1: DuckDB is faster). Targets: p95 < 50 ms on the
 built-in data, < 500 ms at BACI scale, on 2 cores (db connections use threads=2).
 
 The BACI-scale table is GENERATED (not real data): 25 years x 230 exporters x 229 importers
@@ -29,10 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from chokepoint import catalog, db, exposure
 
-from chokepoint import catalog, db, exposure  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 YEARS = list(range(2000, 2025))
 N_COUNTRIES = 230
@@ -203,8 +202,8 @@ def bench(dataset: str, data_dir: Path, reps: int, year: int) -> list[dict]:
         t[c] = t[c].astype("category")
     rows = []
     for label, name, params, pdf in cases(year):
-        ms = timed(lambda: db.run_query(name, data_dir=data_dir, **params), reps)
-        pms = timed(lambda: pdf(t), reps) if pdf else None
+        ms = timed(lambda name=name, params=params: db.run_query(name, data_dir=data_dir, **params), reps)
+        pms = timed(lambda pdf=pdf: pdf(t), reps) if pdf else None
         rows.append({"query": label, "dataset": dataset, "p50_ms": statistics.median(ms), "p95_ms": p95(ms),
                      "pandas_p50_ms": statistics.median(pms) if pms else None})
     run = exposure.default_runner(data_dir)

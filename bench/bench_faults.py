@@ -1,10 +1,10 @@
-"""Crash runs (issue 07): 50 SIGKILLs of a workspace saver, 50 of a re-ingest, two writers at once.
+"""Crash runs: 50 SIGKILLs of a workspace saver, 50 of a re-ingest, two writers at once.
 
 Full form of tests/test_faults.py (same harness, tests/fault_harness.py). Prints counts: runs,
 saves reported and found whole, runs killed mid-ingest, problems (expected: 0). Asserts nothing;
 exits 1 when a problem was found so `make bench` stops on it.
 
-    python bench/bench_faults.py [--runs 50]
+    python -m bench.bench_faults [--runs 50]
 """
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from chokepoint import ingest
+from tests import fault_harness as fh
 
-import fault_harness as fh  # noqa: E402
-from chokepoint import ingest  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:

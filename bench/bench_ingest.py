@@ -18,7 +18,7 @@ product files, in two profiles:
 Prints figures and ratios; never asserts on time. Targets: >= 5x faster than pandas, <= 2x the
 bare scan.
 
-    .venv/bin/python bench/bench_ingest.py [--rows N]
+    python -m bench.bench_ingest [--rows N]
 """
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 HS_IN = [850511, 810411, 810820]
 HS_OUT = [10121, 30289, 90111, 100199, 120190, 160414, 270900, 300490, 720851, 847130, 870323, 940360]
@@ -93,7 +92,7 @@ def generate(folder: Path, rows: int, seed: int = 0, profile: str = "release-lik
 
 CONTENDERS = {
     "chokepoint ingest": """
-import sys, time; sys.path.insert(0, {root!r})
+import time
 from chokepoint.ingest import ingest_baci
 t = time.perf_counter()
 r = ingest_baci({folder!r}, data_dir={home!r}, progress=lambda m: None)
@@ -120,7 +119,8 @@ print(time.perf_counter() - t, n)
 def run(code: str) -> tuple[float, int, float, float]:
     """(seconds inside the child, its result count, wall seconds, peak RSS MiB) of a child process."""
     t = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=ROOT)  # python -c puts the working folder first on sys.path
     out = p.stdout.read()
     err = p.stderr.read()
     _pid, status, usage = os.wait4(p.pid, 0)

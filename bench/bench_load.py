@@ -1,4 +1,4 @@
-"""Load (issue 07): N concurrent real browser sessions against one `streamlit run app.py`.
+"""Load: N concurrent real browser sessions against one `streamlit run app.py`.
 
 Each session (a Chromium context: own cookies, own websocket) runs the same script and times
 every interaction from the action to its visible result:
@@ -16,7 +16,7 @@ peak, and after every session has closed (the server runs with a short
 server.disconnectedSessionTTL so closed sessions are dropped when this bench looks). Prints a
 table; asserts nothing. tests/test_load.py runs a reduced form (N=3) for correctness only.
 
-    python bench/bench_load.py [--sessions 1,5,10,20] [--procs 4]
+    python -m bench.bench_load [--sessions 1,5,10,20] [--procs 4]
 """
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -78,8 +77,7 @@ class RssSampler(threading.Thread):
 
 
 def start_server(tmp: Path, ttl_s: int = 5):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import Server
+    from tests.conftest import Server
     return Server(tmp, args=["--server.disconnectedSessionTTL", str(ttl_s)])
 
 
@@ -226,7 +224,7 @@ def main() -> int:
     print()
     print(f"{'N':>3} {'held':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'RSS before':>11} {'peak':>8} "
           f"{'after':>8} {'wall s':>7} {'server CPU':>10}")
-    for n, ok, all_t, per_step, before, peak, after, wall, cpu in rows:
+    for n, ok, all_t, _per_step, before, peak, after, wall, cpu in rows:
         print(f"{n:>3} {ok:>3}/{n:<2} {pct(all_t, .5):>7.2f} {pct(all_t, .95):>7.2f} {max(all_t or [0]):>7.2f} "
               f"{before / 1024:>8.0f} MB {peak / 1024:>5.0f} MB {after / 1024:>5.0f} MB {wall:>7.1f} "
               f"{cpu:>5.1f} s ({100 * cpu / wall:.0f}%)")

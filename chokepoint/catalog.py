@@ -21,7 +21,17 @@ from pathlib import Path
 
 import pycountry
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _root() -> Path:
+    """The folder holding data/ and queries/: the repository, or (``pip install .``) the copy
+    bundled inside the package as chokepoint/_bundle/ (see pyproject.toml)."""
+    here = Path(__file__).resolve().parent
+    if (here.parent / "data").is_dir() and (here.parent / "queries").is_dir():
+        return here.parent
+    return here / "_bundle"
+
+
+ROOT = _root()
 SOURCES = ROOT / "data" / "sources"
 
 GROUPS = ("rare_earths", "titanium", "magnesium")
@@ -209,7 +219,7 @@ def _country_index() -> dict[str, str]:
         idx[_norm(k)] = v
     for code, (iso3, _why) in NON_ISO_CODES.items():
         idx[_norm(code)] = iso3
-    for code, name in SPECIAL_AREAS.items():
+    for code in SPECIAL_AREAS:
         idx[_norm(code)] = code
     idx[_norm("xkx")] = "XKX"
     return idx

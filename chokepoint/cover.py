@@ -45,8 +45,17 @@ import numpy as np
 import pandas as pd
 
 from chokepoint import catalog
-from chokepoint.regimes import (Lines, Regime, index_lines, line_exposure, line_pass_matrix, lines_pass,
-                                missing_dependence, rule_hits, with_rule_params)
+from chokepoint.regimes import (
+    Lines,
+    Regime,
+    index_lines,
+    line_exposure,
+    line_pass_matrix,
+    lines_pass,
+    missing_dependence,
+    rule_hits,
+    with_rule_params,
+)
 
 EXHAUSTED = "exhausted"
 NOT_EXHAUSTED = "not exhausted within horizon"
@@ -396,7 +405,8 @@ def _prepare(holders: pd.DataFrame, dependence: Mapping[str, Mapping[str, float]
             i = int(np.argmax(neg))
             raise ValueError(f"{c} {groups[c][i]} for holder {groups.holder[i]!r}, "
                              f"material {groups.material_id[i]!r} is negative")
-    gl = index_lines(groups["material_id"], groups["destination"], np.full(len(groups), None, object))
+    gl = index_lines(groups["material_id"], groups["destination"],
+                     np.full(len(groups), None, object))  # type: ignore[arg-type]  # factorised like a list
     ol = index_lines([], [], origin_s)
     # merge the per-group codes and the origin codes into one name table
     names = tuple(dict.fromkeys(gl.names[:-1] + ol.names[:-1])) + (None,)

@@ -23,6 +23,7 @@ from .catalog import ROOT
 from .readonly import ReadOnlyConnection
 
 QUERIES = ROOT / "queries"
+VIEWS = QUERIES / "views"
 DATA = ROOT / "data"
 _lock = threading.Lock()
 _connections: dict[Path, ReadOnlyConnection] = {}
@@ -104,6 +105,8 @@ def _make_connection(data_dir: Path) -> ReadOnlyConnection:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)")
         else:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(p).replace(chr(39), chr(39) * 2)}')")
+    for macro in sorted(VIEWS.glob("*.sql")):  # shared views/macros over the tables (queries/views/)
+        con.execute(macro.read_text(encoding="utf-8"))
     dirs = sorted({str(DATA.resolve()) + "/", str(data_dir) + "/"})
     con.execute("SET allowed_directories = $dirs", {"dirs": dirs})
     con.execute("SET temp_directory = ''")          # no spill folder: ./.tmp is not writable either

@@ -45,12 +45,13 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
 from . import catalog, db
 from .constants import CONTROLLER, ROW
+
 BASES = ("value", "quantity")
 
 Runner = Callable[..., pd.DataFrame]
@@ -238,7 +239,7 @@ def dependence(suppliers: list[str], upstream: Upstream | None, *, year: int,
         for e in suppliers:
             rows.append((e, 1.0 if e == CONTROLLER else math.nan, "no upstream mapping for this HS line", "", True))
         return pd.DataFrame(rows, columns=["supplier", "dependence", "dependence_basis", "dependence_source", "thin"])
-    pub = {}
+    pub: dict[str, Any] = {}   # importer -> its first published row (a pandas itertuples row)
     if published is not None and len(published):
         order = {m: i for i, m in enumerate(upstream.published_materials)}
         p = published[published["material"].isin(order)].copy()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .regimes import DEFAULT_HORIZON, Regime, Rule
 
+
 def pass_fraction(rule: Rule, t: int | np.ndarray) -> float | np.ndarray:
     """Share of a controlled line's normal monthly flow delivered in month ``t`` (1-based).
 

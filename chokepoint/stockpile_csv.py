@@ -1,4 +1,4 @@
-"""Company stockpile CSV: read, validate and normalise an upload (DESIGN.md section 5).
+"""Company stockpile CSV: read, validate and normalise an upload.
 
 ``parse_stockpile_csv(data)`` turns the uploaded bytes into a :class:`ParseResult`: the supply
 lines (one row per site x material x supplier line) and the holdings (one row per site x
@@ -196,7 +196,13 @@ class ParseResult:
 
 
 class _Stop(Exception):
-    """Internal: a file-level error after which nothing more can be read."""
+    """Internal: a file-level error after which nothing more can be read. ``earlier``: the issues
+    the stopping stage had already found (they are reported before this one)."""
+
+    def __init__(self, issue: Issue, earlier: Iterable[Issue] = ()):
+        super().__init__(issue)
+        self.issue = issue
+        self.earlier = list(earlier)
 
 
 # ------------------------------------------------------------------ frames
@@ -265,7 +271,7 @@ def _decode(data: bytes) -> list[tuple[str, str]]:
                 row = _row_of_offset(body, e.start) if codec == "utf-8" else None
                 raise _Stop(Issue(row, None, f"the file starts with a {label.split(' with')[0]} byte-order "
                                              f"mark but is not valid {codec.upper()} ({e.reason}); "
-                                             "save it again as 'CSV UTF-8'"))
+                                             "save it again as 'CSV UTF-8'")) from e
     if b"\x00" in data:
         cands = []
         head = data[:4000]
@@ -289,13 +295,13 @@ def _decode(data: bytes) -> list[tuple[str, str]]:
         if m is not None:
             raise _Stop(Issue(bad_row, None,
                               f"the file mixes encodings: row {_row_of_offset(data, m.start())} is UTF-8 but "
-                              f"row {bad_row} is not; save the whole file again as 'CSV UTF-8'"))
+                              f"row {bad_row} is not; save the whole file again as 'CSV UTF-8'")) from e
     try:
         return [(data.decode("cp1252"), "cp1252 (Windows-1252)")]
     except UnicodeDecodeError as e:
         raise _Stop(Issue(_row_of_offset(data, e.start), None,
                           f"byte 0x{data[e.start]:02X} is neither UTF-8 nor Windows-1252; "
-                          "save the file as 'CSV UTF-8'"))
+                          "save the file as 'CSV UTF-8'")) from e
 
 
 # ------------------------------------------------------------------ header
@@ -313,7 +319,7 @@ def _first_record(text: str, delim: str) -> list[str]:
 
 def _choose(readings: list[tuple[str, str]]) -> tuple[str, str, str]:
     """(text, encoding, delimiter): the reading and delimiter whose header has most known names."""
-    best = None
+    best: tuple[tuple[int, int], str, str, str] | None = None
     for text, enc in readings:
         for delim in (",", ";", "\t"):
             header = _first_record(text, delim)
@@ -322,6 +328,7 @@ def _choose(readings: list[tuple[str, str]]) -> tuple[str, str, str]:
             key = (score, line1.count(delim))
             if best is None or key > best[0]:
                 best = (key, text, enc, delim)
+    assert best is not None, "_decode returns at least one reading"
     _, text, enc, delim = best
     return text, enc, delim
 
@@ -444,71 +451,86 @@ def _classify_text(text: str, unit_col: bool) -> tuple:
 
 def _resolve_numbers(nums: list[_Num]) -> tuple[dict[tuple[int, str], Decimal], list[Issue], str | None]:
     """Decide the file's decimal convention from the evidence; value per (row, column)."""
-    first: dict[tuple[str, str], _Num] = {}     # (char, role) -> first cell showing it
-    fam_cells: dict[str, list[_Num]] = {"point": [], "comma": []}
-    for n in nums:
-        k = n.kind
-        if k in ("point", "comma"):
-            fam_cells[k].append(n)
-            body = n.text
-            if k == "point":
-                roles = (((".", "decimal") if "." in body else None), ((",", "thousands") if "," in body else None))
-            else:
-                roles = (((",", "decimal") if "," in body else None), ((".", "thousands") if "." in body else None))
-            for r in roles:
-                if r is not None:
-                    first.setdefault(r, n)
-    errors: list[Issue] = []
-    fam = None
-    if fam_cells["point"] and fam_cells["comma"]:
-        p, c = fam_cells["point"], fam_cells["comma"]
-        major, minor = (p, c) if (len(p), -p[0].row) >= (len(c), -c[0].row) else (c, p)
-        fam = "point" if major is p else "comma"
-        ref = major[0]
-        conv = {"point": "a decimal point", "comma": "a decimal comma"}
-        for n in minor:
-            errors.append(Issue(n.row, n.column,
-                                f"{_show(n.text)} is written with {conv['comma' if fam == 'point' else 'point']} "
-                                f"but row {ref.row} ({_show(ref.text)}) uses {conv[fam]}; "
-                                "use one number format in the whole file"))
-    elif fam_cells["point"]:
-        fam = "point"
-    elif fam_cells["comma"]:
-        fam = "comma"
+    first, fam_cells = _evidence(nums)
+    fam, errors = _decide_family(fam_cells)
     values: dict[tuple[int, str], Decimal] = {}
     for n in nums:
-        k = n.kind
-        if k == "neutral":
-            v = n.point
-        elif k in ("point", "comma"):
-            if fam is not None and k != fam:
-                continue
-            v = n.point if k == "point" else n.comma
-        else:  # ambiguous: a single "," or "." followed by three digits
-            ch = "," if "," in n.text else "."
-            role = None
-            if (ch, "decimal") in first and (fam is None or (fam == "point") == (ch == ".")):
-                role = "decimal"
-            elif (ch, "thousands") in first and (fam is None or (fam == "point") == (ch == ",")):
-                role = "thousands"
-            if role is None:
-                whole, frac = (n.point, n.comma) if ch == "," else (n.comma, n.point)
-                body = n.text.strip(_SPACES + "%")
-                if fam is None:
-                    alt = f"{body}0 (a decimal)"
-                else:
-                    sep = "." if fam == "point" else ","
-                    alt = f"{_plain(frac).replace('.', sep)} (a decimal, written as elsewhere in this file)"
-                errors.append(Issue(n.row, n.column,
-                                    f"{_show(n.text)} is ambiguous: it could be {_plain(whole)} or "
-                                    f"{_plain(frac)}; write {_plain(whole)} (a whole number) or {alt}"))
-                continue
-            v = n.comma if (role == "decimal") == (ch == ",") else n.point
-        values[(n.row, n.column)] = -v if n.negative else v
+        v = _value_of(n, first, fam)
+        if isinstance(v, Issue):
+            errors.append(v)
+        elif v is not None:
+            values[(n.row, n.column)] = -v if n.negative else v
     decimal = {"point": ".", "comma": ","}.get(fam) if fam else None
     if decimal is None and any(k[1] == "decimal" for k in first):
         decimal = next(k[0] for k in first if k[1] == "decimal")
     return values, errors, decimal
+
+
+def _evidence(nums: list[_Num]) -> tuple[dict[tuple[str, str], _Num], dict[str, list[_Num]]]:
+    """(first cell showing each (character, role), cells readable under one convention only)."""
+    first: dict[tuple[str, str], _Num] = {}     # (char, role) -> first cell showing it
+    fam_cells: dict[str, list[_Num]] = {"point": [], "comma": []}
+    for n in nums:
+        k = n.kind
+        if k not in ("point", "comma"):
+            continue
+        fam_cells[k].append(n)
+        dec, thou = (".", ",") if k == "point" else (",", ".")
+        if dec in n.text:
+            first.setdefault((dec, "decimal"), n)
+        if thou in n.text:
+            first.setdefault((thou, "thousands"), n)
+    return first, fam_cells
+
+
+def _decide_family(fam_cells: dict[str, list[_Num]]) -> tuple[str | None, list[Issue]]:
+    """The file's convention ("point", "comma" or None) and an error on each cell of the minority."""
+    p, c = fam_cells["point"], fam_cells["comma"]
+    if not (p and c):
+        return ("point" if p else "comma" if c else None), []
+    major, minor = (p, c) if (len(p), -p[0].row) >= (len(c), -c[0].row) else (c, p)
+    fam = "point" if major is p else "comma"
+    ref = major[0]
+    conv = {"point": "a decimal point", "comma": "a decimal comma"}
+    return fam, [Issue(n.row, n.column,
+                       f"{_show(n.text)} is written with {conv['comma' if fam == 'point' else 'point']} "
+                       f"but row {ref.row} ({_show(ref.text)}) uses {conv[fam]}; "
+                       "use one number format in the whole file") for n in minor]
+
+
+def _value_of(n: _Num, first: dict[tuple[str, str], _Num], fam: str | None) -> Decimal | Issue | None:
+    """The cell's unsigned value under the file's convention; None for a minority cell (already
+    an error); an Issue for an ambiguous cell the file does not settle."""
+    k = n.kind
+    if k == "neutral":
+        return n.point
+    if k in ("point", "comma"):
+        if fam is not None and k != fam:
+            return None
+        return n.point if k == "point" else n.comma
+    # ambiguous: a single "," or "." followed by three digits
+    ch = "," if "," in n.text else "."
+    role = None
+    if (ch, "decimal") in first and (fam is None or (fam == "point") == (ch == ".")):
+        role = "decimal"
+    elif (ch, "thousands") in first and (fam is None or (fam == "point") == (ch == ",")):
+        role = "thousands"
+    if role is None:
+        return _ambiguous(n, ch, fam)
+    return n.comma if (role == "decimal") == (ch == ",") else n.point
+
+
+def _ambiguous(n: _Num, ch: str, fam: str | None) -> Issue:
+    whole, frac = (n.point, n.comma) if ch == "," else (n.comma, n.point)
+    body = n.text.strip(_SPACES + "%")
+    if fam is None:
+        alt = f"{body}0 (a decimal)"
+    else:
+        sep = "." if fam == "point" else ","
+        alt = f"{_plain(frac).replace('.', sep)} (a decimal, written as elsewhere in this file)"
+    return Issue(n.row, n.column,
+                 f"{_show(n.text)} is ambiguous: it could be {_plain(whole)} or "
+                 f"{_plain(frac)}; write {_plain(whole)} (a whole number) or {alt}")
 
 
 def _plain(d: Decimal | None) -> str:
@@ -543,92 +565,161 @@ def _control_char(text: str) -> bool:
 
 
 def parse_stockpile_csv(data: bytes, *, filename: str = "upload.csv") -> ParseResult:
-    """Read a company stockpile CSV (DESIGN.md section 5); see the module docstring for the rules."""
-    errors: list[Issue] = []
-    warnings: list[Issue] = []
-    out: dict = {}
+    """Read a company stockpile CSV; see the module docstring for the rules."""
+    res = _Outcome()
     try:
         from .safe_input import csv_header_problem  # refuse a 1M-column header before parsing it
         if (too_wide := csv_header_problem(data, MAX_COLUMNS)) is not None:
             raise _Stop(Issue(1, None, too_wide))
-        _, data_rows = _parse(data, errors, warnings, out)
+        _parse(data, res)
     except _Stop as stop:
-        errors.append(stop.args[0])
-        data_rows = 0
-    dialect = out.get("dialect", Dialect())
+        res.errors.extend(stop.earlier)
+        res.errors.append(stop.issue)
+        res.data_rows = 0
+    errors, warnings = res.errors, res.warnings
     errors.sort(key=lambda i: (i.row or 0))
     if errors:
         lines = coerce_lines(pd.DataFrame())
-        return ParseResult(errors, warnings, dialect, lines, holdings_from_lines(lines), filename, data_rows)
-    lines = coerce_lines(pd.DataFrame(out["lines"], columns=list(LINE_COLUMNS)))
+        return ParseResult(errors, warnings, res.dialect, lines, holdings_from_lines(lines), filename,
+                           res.data_rows)
+    lines = coerce_lines(pd.DataFrame(res.lines, columns=list(LINE_COLUMNS)))
     warnings.sort(key=lambda i: (i.row or 0))
-    return ParseResult(errors, warnings, dialect, lines, holdings_from_lines(lines), filename, data_rows)
+    return ParseResult(errors, warnings, res.dialect, lines, holdings_from_lines(lines), filename,
+                       res.data_rows)
 
 
-def _parse(data: bytes, errors: list[Issue], warnings: list[Issue], out: dict) -> tuple[Dialect, int]:
+@dataclass
+class _Outcome:
+    """What the stages found so far (kept when a later stage stops the read)."""
+
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    dialect: Dialect = field(default_factory=Dialect)
+    data_rows: int = 0
+    lines: list[tuple] = field(default_factory=list)
+
+
+def _parse(data: bytes, res: _Outcome) -> None:
+    """The stages in order: decode -> header -> records -> cells -> number convention -> groups."""
+    text, enc, delim = _decode_stage(data)
+    res.dialect = Dialect(encoding=enc, delimiter=delim)
+    if not text.strip(" \t\r\n\ufeff"):
+        raise _Stop(Issue(None, None, "the file is empty"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    header, errors, warnings = _read_header(reader)
+    res.errors += errors
+    res.warnings += warnings
+    raw_rows, errors = _read_records(reader, header, delim)
+    res.errors += errors
+    res.data_rows = len(raw_rows)
+    if header.missing:
+        return   # header errors already listed; rows cannot be read
+    rows, nums, errors, warnings = _read_cells(raw_rows, header.cols)
+    res.errors += errors
+    res.warnings += warnings
+    decimal, thousands, errors = _apply_numbers(rows, nums)
+    res.errors += errors
+    res.dialect = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=thousands)
+    lines, errors, warnings = _group_lines(rows)
+    res.errors += errors
+    res.warnings += warnings
+    if not res.errors:
+        res.lines = lines
+
+
+# ------------------------------------------------------------------ stage 1: decode
+def _decode_stage(data: bytes) -> tuple[str, str, str]:
+    """(text, encoding label, delimiter); stops on an oversized, empty or unreadable file."""
     if len(data) > MAX_BYTES:
         raise _Stop(Issue(None, None, f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
                                       f"{MAX_BYTES // 1024 // 1024} MB"))
     if not data.strip(b" \t\r\n"):
         raise _Stop(Issue(None, None, "the file is empty: it needs a header row "
                                       f"({', '.join(REQUIRED_COLUMNS)}) and at least one data row"))
-    text, enc, delim = _choose(_decode(data))
-    out["dialect"] = Dialect(encoding=enc, delimiter=delim)
-    if not text.strip(" \t\r\n\ufeff"):
-        raise _Stop(Issue(None, None, "the file is empty"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    return _choose(_decode(data))
 
-    # -- header (row 1)
+
+# ------------------------------------------------------------------ stage 2: header
+@dataclass(frozen=True)
+class _Header:
+    raw: list[str]              # row 1 as written
+    names: list[str]            # normalised names
+    cols: dict[str, int]        # name -> column index (known and unknown names)
+    unnamed: list[int]          # columns with an empty header
+    missing: list[str]          # required columns not found
+
+
+def _read_header(reader) -> tuple[_Header, list[Issue], list[Issue]]:
+    """Row 1: (header, errors, warnings). Stops when row 1 names no known column."""
     try:
-        raw_header = next(reader)
+        raw = next(reader)
     except csv.Error as e:
-        raise _Stop(Issue(1, None, f"the header row cannot be read ({e})"))
-    if not any(h.strip() for h in raw_header):
+        raise _Stop(Issue(1, None, f"the header row cannot be read ({e})")) from e
+    if not any(h.strip() for h in raw):
         raise _Stop(Issue(1, None, "row 1 is empty: the header (column names) must be in row 1"))
-    header = [_norm_header(h) for h in raw_header]
+    names = [_norm_header(h) for h in raw]
+    cols, unnamed, unknown, errors = _index_columns(names)
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    unknown_names = [names[i] for i in unknown]
+    if not any(h in KNOWN_COLUMNS for h in names) and not any(
+            difflib.get_close_matches(c, unknown_names, n=1, cutoff=0.75) for c in REQUIRED_COLUMNS):
+        raise _Stop(Issue(1, None, "no known column names in row 1: the header must name "
+                                   f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"),
+                    errors)
+    claimed, missing_errors = _missing_columns(missing, unknown_names, raw, cols)
+    warnings = [_unknown_column(i, names, raw, cols) for i in unknown if names[i] not in claimed]
+    return _Header(raw, names, cols, unnamed, missing), errors + missing_errors, warnings
+
+
+def _index_columns(names: list[str]) -> tuple[dict[str, int], list[int], list[int], list[Issue]]:
+    """(name -> index, unnamed indexes, unknown indexes, duplicate-name errors)."""
     cols: dict[str, int] = {}
     unnamed: list[int] = []
     unknown: list[int] = []
-    for i, (h, raw) in enumerate(zip(header, raw_header)):
+    errors: list[Issue] = []
+    for i, h in enumerate(names):
         if h == "":
             unnamed.append(i)
         elif h in cols:
             errors.append(Issue(1, h, f"column {h!r} appears twice (columns {_col_letter(cols[h])} and "
                                       f"{_col_letter(i)}); keep one"))
-        elif h in KNOWN_COLUMNS:
-            cols[h] = i
         else:
-            unknown.append(i)
+            if h not in KNOWN_COLUMNS:
+                unknown.append(i)
             cols[h] = i
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
-    unknown_names = [header[i] for i in unknown]
-    if not any(h in KNOWN_COLUMNS for h in header) and not any(
-            difflib.get_close_matches(c, unknown_names, n=1, cutoff=0.75) for c in REQUIRED_COLUMNS):
-        raise _Stop(Issue(1, None, "no known column names in row 1: the header must name "
-                                   f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"))
+    return cols, unnamed, unknown, errors
+
+
+def _missing_columns(missing: list[str], unknown_names: list[str], raw: list[str],
+                     cols: dict[str, int]) -> tuple[set[str], list[Issue]]:
+    """(unknown names taken as misspellings of a missing column, one error per missing column)."""
     claimed: set[str] = set()
+    errors: list[Issue] = []
     for c in missing:
         close = difflib.get_close_matches(c, unknown_names, n=1, cutoff=0.75)
         if close:
             claimed.add(close[0])
             errors.append(Issue(1, close[0], f"required column {c!r} is missing; column "
-                                             f"{raw_header[cols[close[0]]].strip()!r} is not a known name",
+                                             f"{raw[cols[close[0]]].strip()!r} is not a known name",
                                 suggestion=c))
         else:
             errors.append(Issue(1, None, f"required column {c!r} is missing (the header has: "
-                                         f"{', '.join(repr(h.strip()) for h in raw_header if h.strip())})"))
-    for i in unknown:
-        h = header[i]
-        if h in claimed:
-            continue
-        close = difflib.get_close_matches(h, [c for c in KNOWN_COLUMNS if c not in cols], n=1, cutoff=0.75)
-        warnings.append(Issue(1, raw_header[i].strip(), "unknown column, ignored",
-                              suggestion=close[0] if close else None))
-    n_head = len(header)
+                                         f"{', '.join(repr(h.strip()) for h in raw if h.strip())})"))
+    return claimed, errors
 
-    # -- data rows: read cells
+
+def _unknown_column(i: int, names: list[str], raw: list[str], cols: dict[str, int]) -> Issue:
+    close = difflib.get_close_matches(names[i], [c for c in KNOWN_COLUMNS if c not in cols], n=1, cutoff=0.75)
+    return Issue(1, raw[i].strip(), "unknown column, ignored", suggestion=close[0] if close else None)
+
+
+# ------------------------------------------------------------------ stage 3: records
+def _read_records(reader, header: _Header, delim: str) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
+    """(row number, fields) of every non-blank data row (fields empty for a row with an error)."""
     raw_rows: list[tuple[int, list[str]]] = []
+    errors: list[Issue] = []
     unnamed_used: dict[int, int] = {}
+    n_head = len(header.names)
     row_no = 1
     try:
         for rec in reader:
@@ -637,255 +728,255 @@ def _parse(data: bytes, errors: list[Issue], warnings: list[Issue], out: dict) -
                 continue
             if len(raw_rows) >= MAX_ROWS:
                 raise _Stop(Issue(row_no, None, f"the file has more than {MAX_ROWS:,} data rows; "
-                                                "split it into several files"))
-            if len(rec) > n_head:
-                extra = [j for j in range(n_head, len(rec)) if rec[j].strip()]
-                if extra:
-                    hint = (" (a number with a decimal comma must be quoted in a comma-separated "
-                            "file, or save the file with semicolons)" if delim == "," else "")
-                    errors.append(Issue(row_no, f"{_col_letter(extra[0])} (no header)",
-                                        f"row has {len(rec)} fields but the header has {n_head}{hint}"))
-                    raw_rows.append((row_no, []))
-                    continue
-            for i in unnamed:
+                                                "split it into several files"), errors)
+            extra = _extra_fields(row_no, rec, n_head, delim)
+            if extra is not None:
+                errors.append(extra)
+                raw_rows.append((row_no, []))
+                continue
+            for i in header.unnamed:
                 if i < len(rec) and rec[i].strip():
                     unnamed_used.setdefault(i, row_no)
             raw_rows.append((row_no, rec))
     except csv.Error as e:
-        raise _Stop(Issue(row_no + 1, None, f"the row cannot be read as CSV ({e}); check its quotes"))
+        raise _Stop(Issue(row_no + 1, None, f"the row cannot be read as CSV ({e}); check its quotes"), errors) from e
     for i, r in unnamed_used.items():
         errors.append(Issue(1, f"{_col_letter(i)} (no header)",
                             f"column {_col_letter(i)} has no header but holds data (first in row {r}); "
                             "name it or delete it"))
     if not raw_rows:
-        raise _Stop(Issue(None, None, "the file has a header but no data rows"))
-    if missing:
-        return out["dialect"], len(raw_rows)   # header errors already listed; rows cannot be read
+        raise _Stop(Issue(None, None, "the file has a header but no data rows"), errors)
+    return raw_rows, errors
 
-    known_idx = [(name, cols[name]) for name in KNOWN_COLUMNS if name in cols]
-    strip_chars = _SPACES + "\t"
 
-    # -- numbers: classify every numeric cell, then decide the convention for the whole file
-    nums: list[_Num] = []
-    rows: list[_Row] = []
-    mat_cache: dict[str, tuple[str | None, Issue | None]] = {}
-    ctry_cache: dict[str, tuple[str | None, Issue | None]] = {}
+def _extra_fields(row_no: int, rec: list[str], n_head: int, delim: str) -> Issue | None:
+    """The error for a row with non-empty fields beyond the header, else None."""
+    extra = [j for j in range(n_head, len(rec)) if rec[j].strip()]
+    if not extra:
+        return None
+    hint = (" (a number with a decimal comma must be quoted in a comma-separated "
+            "file, or save the file with semicolons)" if delim == "," else "")
+    return Issue(row_no, f"{_col_letter(extra[0])} (no header)",
+                 f"row has {len(rec)} fields but the header has {n_head}{hint}")
 
-    def country(row: int, column: str, text: str) -> str | None:
-        if text == "":
-            return None
-        if text not in ctry_cache:
+
+# ------------------------------------------------------------------ stage 4: cells
+class _Lookup:
+    """Catalogue look-ups, cached per file (an upload repeats the same names on many rows)."""
+
+    def __init__(self) -> None:
+        self._materials: dict[str, tuple[str | None, Issue | None]] = {}
+        self._countries: dict[str, tuple[str | None, Issue | None]] = {}
+
+    def material(self, row: int, text: str) -> tuple[str | None, Issue | None]:
+        if text not in self._materials:
             try:
-                ctry_cache[text] = (catalog.country_iso3(text), None)
+                self._materials[text] = (catalog.resolve_material(text), None)
             except catalog.CatalogError as e:
-                ctry_cache[text] = (None, Issue(0, column, f"unknown country {_show(text)}",
-                                                e.suggestions[0] if e.suggestions else None))
-        iso, err = ctry_cache[text]
-        if err is not None:
-            errors.append(Issue(row, column, err.message, err.suggestion))
-        return iso
+                self._materials[text] = (None, Issue(0, "material", f"unknown material {_show(text)}",
+                                                     e.suggestions[0] if e.suggestions else None))
+        mid, err = self._materials[text]
+        return mid, (None if err is None else Issue(row, "material", err.message, err.suggestion))
 
+    def country(self, row: int, column: str, text: str) -> tuple[str | None, Issue | None]:
+        if text == "":
+            return None, None
+        if text not in self._countries:
+            try:
+                self._countries[text] = (catalog.country_iso3(text), None)
+            except catalog.CatalogError as e:
+                self._countries[text] = (None, Issue(0, column, f"unknown country {_show(text)}",
+                                                     e.suggestions[0] if e.suggestions else None))
+        iso, err = self._countries[text]
+        return iso, (None if err is None else Issue(row, column, err.message, err.suggestion))
+
+
+def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int]
+                ) -> tuple[list[_Row], list[_Num], list[Issue], list[Issue]]:
+    """Every readable row's text cells resolved and numeric cells classified:
+    (rows, numeric cells, errors, warnings)."""
+    known_idx = [(name, cols[name]) for name in KNOWN_COLUMNS if name in cols]
+    lookup = _Lookup()
+    rows: list[_Row] = []
+    nums: list[_Num] = []
+    errors: list[Issue] = []
+    warnings: list[Issue] = []
     for row_no, rec in raw_rows:
         if not rec:
             continue
         n_rec = len(rec)
-        vals = {name: (rec[i].strip(strip_chars) if i < n_rec else "") for name, i in known_idx}
-
-        def cell(_rec: list[str], name: str) -> str:
-            return vals.get(name, "")
-
+        vals = {name: (rec[i].strip(_SPACES + "\t") if i < n_rec else "") for name, i in known_idx}
         r = _Row(row_no, vals.get("site") or DEFAULT_SITE, None, None, vals.get("material", ""), None)
-        if _control_char("".join(vals.values())):
-            for name, v in vals.items():
-                if _control_char(v):
-                    errors.append(Issue(row_no, name, "contains a control character or line break"))
-                    r.bad.add(name)
-        if "site" not in r.bad and r.site.startswith(_FORMULA_START):
-            warnings.append(Issue(row_no, "site", f"{_show(r.site)} looks like a spreadsheet formula; "
-                                                  "it is kept as text (exports neutralise it)"))
-        if len(r.site) > 200:
-            errors.append(Issue(row_no, "site", "site name is longer than 200 characters"))
-            r.bad.add("site")
-        # material
-        if "material" not in r.bad:
-            if r.material_input == "":
-                errors.append(Issue(row_no, "material", "material is empty"))
-                r.bad.add("material")
-            else:
-                key = r.material_input
-                if key not in mat_cache:
-                    try:
-                        mat_cache[key] = (catalog.resolve_material(key), None)
-                    except catalog.CatalogError as e:
-                        mat_cache[key] = (None, Issue(0, "material", f"unknown material {_show(key)}",
-                                                      e.suggestions[0] if e.suggestions else None))
-                r.material_id, err = mat_cache[key]
-                if err is not None:
-                    errors.append(Issue(row_no, "material", err.message, err.suggestion))
-                    r.bad.add("material")
-        # unit
-        u = cell(rec, "unit").lower()
-        u = re.sub(r"\s+", " ", u).rstrip(".")
-        if u == "":
-            r.unit = Decimal(1)
-        elif u in UNITS:
-            r.unit = UNITS[u]
-        elif "unit" not in r.bad:
-            r.bad.add("unit")
-            if u in AMBIGUOUS_UNITS:
-                errors.append(Issue(row_no, "unit", f"{AMBIGUOUS_UNITS[u]}; use t, kg, g or lb", "t"))
-            else:
-                close = difflib.get_close_matches(u, list(UNITS), n=1, cutoff=0.5)
-                sugg = None
-                if close:
-                    sugg = next(c for c in CANONICAL_UNITS if UNITS[c] == UNITS[close[0]])
-                errors.append(Issue(row_no, "unit", f"unknown unit {_show(cell(rec, 'unit'))}; "
-                                                    "use t, kg, g or lb", sugg))
-        # countries
-        if "site_country" not in r.bad:
-            r.site_country = country(row_no, "site_country", cell(rec, "site_country"))
-            if cell(rec, "site_country") and r.site_country is None:
-                r.bad.add("site_country")
-        if "supplier_country" not in r.bad:
-            r.supplier_country = country(row_no, "supplier_country", cell(rec, "supplier_country"))
-            if cell(rec, "supplier_country") and r.supplier_country is None:
-                r.bad.add("supplier_country")
-        # numeric cells
-        for name in NUMERIC_COLUMNS:
-            t = cell(rec, name)
-            if t == "" or name in r.bad:
-                continue
-            c = _classify(row_no, name, t, "unit" in cols)
-            if isinstance(c, Issue):
-                errors.append(c)
-                r.bad.add(name)
-            elif c.percent and name != "supplier_share":
-                errors.append(Issue(row_no, name, f"{_show(t)}: a percentage is only allowed in "
-                                                  "'supplier_share'"))
-                r.bad.add(name)
-            else:
-                nums.append(c)
+        errors += _text_issues(r, vals, warnings)
+        errors += _material_issues(r, lookup)
+        errors += _unit_issues(r, vals.get("unit", ""))
+        errors += _country_issues(r, vals, lookup)
+        row_nums, row_errors = _numeric_cells(r, vals, "unit" in cols)
+        nums += row_nums
+        errors += row_errors
         rows.append(r)
+    return rows, nums, errors, warnings
 
-    values, num_errors, decimal = _resolve_numbers(nums)
-    errors.extend(num_errors)
+
+def _text_issues(r: _Row, vals: dict[str, str], warnings: list[Issue]) -> list[Issue]:
+    """Control characters anywhere, formula-like or overlong site names (warnings appended)."""
+    errors: list[Issue] = []
+    if _control_char("".join(vals.values())):
+        for name, v in vals.items():
+            if _control_char(v):
+                errors.append(Issue(r.row, name, "contains a control character or line break"))
+                r.bad.add(name)
+    if "site" not in r.bad and r.site.startswith(_FORMULA_START):
+        warnings.append(Issue(r.row, "site", f"{_show(r.site)} looks like a spreadsheet formula; "
+                                             "it is kept as text (exports neutralise it)"))
+    if len(r.site) > 200:
+        errors.append(Issue(r.row, "site", "site name is longer than 200 characters"))
+        r.bad.add("site")
+    return errors
+
+
+def _material_issues(r: _Row, lookup: _Lookup) -> list[Issue]:
+    if "material" in r.bad:
+        return []
+    if r.material_input == "":
+        r.bad.add("material")
+        return [Issue(r.row, "material", "material is empty")]
+    r.material_id, err = lookup.material(r.row, r.material_input)
+    if err is None:
+        return []
+    r.bad.add("material")
+    return [err]
+
+
+def _unit_issues(r: _Row, written: str) -> list[Issue]:
+    """Sets ``r.unit`` (tonnes per unit) or returns why the unit cannot be read."""
+    u = re.sub(r"\s+", " ", written.lower()).rstrip(".")
+    if u == "":
+        r.unit = Decimal(1)
+    elif u in UNITS:
+        r.unit = UNITS[u]
+    elif "unit" not in r.bad:
+        r.bad.add("unit")
+        if u in AMBIGUOUS_UNITS:
+            return [Issue(r.row, "unit", f"{AMBIGUOUS_UNITS[u]}; use t, kg, g or lb", "t")]
+        close = difflib.get_close_matches(u, list(UNITS), n=1, cutoff=0.5)
+        sugg = next(c for c in CANONICAL_UNITS if UNITS[c] == UNITS[close[0]]) if close else None
+        return [Issue(r.row, "unit", f"unknown unit {_show(written)}; use t, kg, g or lb", sugg)]
+    return []
+
+
+def _country_issues(r: _Row, vals: dict[str, str], lookup: _Lookup) -> list[Issue]:
+    errors: list[Issue] = []
+    for name in ("site_country", "supplier_country"):
+        if name in r.bad:
+            continue
+        text = vals.get(name, "")
+        iso, err = lookup.country(r.row, name, text)
+        setattr(r, name, iso)
+        if err is not None:
+            errors.append(err)
+        if text and iso is None:
+            r.bad.add(name)
+    return errors
+
+
+def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool) -> tuple[list[_Num], list[Issue]]:
+    """The row's numeric cells classified under both conventions, and the cells that are no number."""
+    nums: list[_Num] = []
+    errors: list[Issue] = []
+    for name in NUMERIC_COLUMNS:
+        t = vals.get(name, "")
+        if t == "" or name in r.bad:
+            continue
+        c = _classify(r.row, name, t, unit_col)
+        if isinstance(c, Issue):
+            errors.append(c)
+            r.bad.add(name)
+        elif c.percent and name != "supplier_share":
+            errors.append(Issue(r.row, name, f"{_show(t)}: a percentage is only allowed in "
+                                             "'supplier_share'"))
+            r.bad.add(name)
+        else:
+            nums.append(c)
+    return nums, errors
+
+
+# ------------------------------------------------------------------ stage 5: number convention
+def _apply_numbers(rows: list[_Row], nums: list[_Num]) -> tuple[str | None, tuple[str, ...], list[Issue]]:
+    """Decide the file's convention, store each value on its row: (decimal, thousands, errors)."""
+    values, errors, decimal = _resolve_numbers(nums)
     by_row = {r.row: r for r in rows}
-    for e in num_errors:
-        by_row[e.row].bad.add(e.column)
+    for e in errors:   # number issues always name their cell
+        by_row[e.row or 0].bad.add(e.column or "")
     thousands: list[str] = []
     for n in nums:
         if (n.row, n.column) in values:
             for ch in _BETWEEN_DIGITS.findall(n.text):
                 if ch != decimal and ch not in thousands and not (decimal is None and n.kind == "neutral" and ch in ".,"):
                     thousands.append(ch)
-    out["dialect"] = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=tuple(thousands))
-
     num_of = {(n.row, n.column): n for n in nums}
     for (row_no, name), v in values.items():
-        r = by_row[row_no]
-        text = num_of[(row_no, name)].text
-        if v < 0:
-            errors.append(Issue(row_no, name, f"{_show(text)} is negative; {name} must be >= 0"))
-            r.bad.add(name)
-            continue
-        if _sig_digits(v) > MAX_SIG_DIGITS:
-            errors.append(Issue(row_no, name, f"{_show(text)} has more than {MAX_SIG_DIGITS} significant "
-                                              "digits and cannot be stored exactly"))
-            r.bad.add(name)
-            continue
-        if name == "supplier_share":
-            if num_of[(row_no, name)].percent:
-                if v > 100:
-                    errors.append(Issue(row_no, name, f"share {_show(text)} is over 100%"))
-                    r.bad.add(name)
-                    continue
-                v = v / 100
-            elif v > 1:
-                sugg = f"{_plain(v)}%" if v <= 100 else None
-                errors.append(Issue(row_no, name, f"share {_show(text)} is above 1; write shares as 0–1 "
-                                                  "(0.8) or as a percentage (80%)", sugg))
-                r.bad.add(name)
-                continue
-            r.share = float(v) + 0.0
-            continue
-        if r.unit is None:
-            continue
-        f = float(v * r.unit) + 0.0
-        if f == 0 and v != 0:
-            errors.append(Issue(row_no, name, f"{_show(text)} is too small to store; write 0 or a larger unit"))
-            r.bad.add(name)
-            continue
-        if not math.isfinite(f) or f > MAX_QUANTITY_T:
-            errors.append(Issue(row_no, name, f"{_show(text)} {_unit_name(r.unit)} is implausibly large "
-                                              f"(more than {MAX_QUANTITY_T:,.0f} t); check the number and unit"))
-            r.bad.add(name)
-            continue
-        setattr(r, name, f)
+        issue = _store_value(by_row[row_no], name, v, num_of[(row_no, name)])
+        if issue is not None:
+            errors.append(issue)
+            by_row[row_no].bad.add(name)
+    return decimal, tuple(thousands), errors
 
-    # -- groups
-    lines: list[tuple] = []
-    site_country: dict[str, tuple[str, int]] = {}
-    for r in rows:
-        if r.site_country is not None:
-            prev = site_country.setdefault(r.site, (r.site_country, r.row))
-            if prev[0] != r.site_country:
-                errors.append(Issue(r.row, "site_country",
-                                    f"site {_show(r.site)} is in {r.site_country} here but in {prev[0]} "
-                                    f"in row {prev[1]}; a site has one country"))
+
+def _store_value(r: _Row, name: str, v: Decimal, num: _Num) -> Issue | None:
+    """Check a number and set it on the row (tonnes or a 0-1 share); the Issue when it is unusable."""
+    text = num.text
+    if v < 0:
+        return Issue(r.row, name, f"{_show(text)} is negative; {name} must be >= 0")
+    if _sig_digits(v) > MAX_SIG_DIGITS:
+        return Issue(r.row, name, f"{_show(text)} has more than {MAX_SIG_DIGITS} significant "
+                                  "digits and cannot be stored exactly")
+    if name == "supplier_share":
+        return _store_share(r, v, num)
+    if r.unit is None:
+        return None
+    f = float(v * r.unit) + 0.0
+    if f == 0 and v != 0:
+        return Issue(r.row, name, f"{_show(text)} is too small to store; write 0 or a larger unit")
+    if not math.isfinite(f) or f > MAX_QUANTITY_T:
+        return Issue(r.row, name, f"{_show(text)} {_unit_name(r.unit)} is implausibly large "
+                                  f"(more than {MAX_QUANTITY_T:,.0f} t); check the number and unit")
+    setattr(r, name, f)
+    return None
+
+
+def _store_share(r: _Row, v: Decimal, num: _Num) -> Issue | None:
+    name, text = "supplier_share", num.text
+    if num.percent:
+        if v > 100:
+            return Issue(r.row, name, f"share {_show(text)} is over 100%")
+        v = v / 100
+    elif v > 1:
+        sugg = f"{_plain(v)}%" if v <= 100 else None
+        return Issue(r.row, name, f"share {_show(text)} is above 1; write shares as 0–1 "
+                                  "(0.8) or as a percentage (80%)", sugg)
+    r.share = float(v) + 0.0
+    return None
+
+
+# ------------------------------------------------------------------ stage 6: supply-line groups
+def _group_lines(rows: list[_Row]) -> tuple[list[tuple], list[Issue], list[Issue]]:
+    """Rows grouped by (site, material): (supply lines in row order, errors, warnings)."""
+    site_country, errors = _site_countries(rows)
+    warnings: list[Issue] = []
     groups: dict[tuple[str, str], list[_Row]] = {}
     for r in rows:
         if r.material_id is not None:
             groups.setdefault((r.site, r.material_id), []).append(r)
     for (site, mat), grp in groups.items():
-        head = grp[0]
         what = f"site {_show(site)}, material {mat!r}"
-        for name in ("on_hand", "monthly_use"):
-            if name in head.bad:
-                continue
-            v0 = getattr(head, name)
-            if v0 is None:
-                if head.unit is not None:
-                    errors.append(Issue(head.row, name, f"{name} is empty; the first row of {what} must "
-                                                        f"give it"))
-                continue
-            for r in grp[1:]:
-                v = getattr(r, name)
-                if v is not None and name not in r.bad and not math.isclose(v, v0, rel_tol=1e-12, abs_tol=0):
-                    errors.append(Issue(r.row, name, f"{_fmt_t(v)} conflicts with {_fmt_t(v0)} in row "
-                                                     f"{head.row} for {what}; leave it blank or repeat "
-                                                     "the same value"))
-                    r.bad.add(name)
+        errors += _group_quantities(grp, what)
         if any("supplier_share" in r.bad for r in grp):
             continue
-        if len(grp) == 1:
-            if head.share is None:
-                head.share = 1.0
-        else:
-            blanks = [r for r in grp if r.share is None]
-            for r in blanks:
-                errors.append(Issue(r.row, "supplier_share",
-                                    f"share is empty but {what} has {len(grp)} supply lines (rows "
-                                    f"{', '.join(str(x.row) for x in grp)}); give each line's share"))
-            if blanks:
-                continue
-        total = math.fsum(r.share for r in grp)
-        rows_txt = ("rows " if len(grp) > 1 else "row ") + ", ".join(str(x.row) for x in grp)
-        if total > 1 + SHARE_SUM_TOLERANCE + 1e-12:
-            errors.append(Issue(head.row, "supplier_share",
-                                f"shares of {what} sum to {total:.4g} ({rows_txt}); they must sum to at "
-                                "most 1 (100%)"))
-        elif total > 1 + 1e-12:
-            for r in grp:
-                r.share = r.share / total
-            warnings.append(Issue(head.row, "supplier_share",
-                                  f"shares of {what} sum to {total:.4g} ({rows_txt}); read as rounding "
-                                  "and scaled to sum to 1"))
-        elif total < 1 - 1e-12:
-            warnings.append(Issue(head.row, "supplier_share",
-                                  f"shares of {what} sum to {total:.4g} ({rows_txt}); the remaining "
-                                  f"{1 - total:.4g} is treated as unknown origin"))
-    if errors:
-        return out["dialect"], len(raw_rows)
+        errs, warns = _group_shares(grp, what)
+        errors += errs
+        warnings += warns
+    lines: list[tuple] = []
     for (site, mat), grp in groups.items():
         head = grp[0]
         sc = site_country.get(site, (None, 0))[0]
@@ -893,8 +984,77 @@ def _parse(data: bytes, errors: list[Issue], warnings: list[Issue], out: dict) -
             lines.append((site, sc, mat, r.material_input, head.on_hand, head.monthly_use,
                           r.supplier_country, r.share, r.row))
     lines.sort(key=lambda x: x[-1])
-    out["lines"] = lines
-    return out["dialect"], len(raw_rows)
+    return lines, errors, warnings
+
+
+def _site_countries(rows: list[_Row]) -> tuple[dict[str, tuple[str, int]], list[Issue]]:
+    """(site -> (country, first row giving it), conflicts)."""
+    site_country: dict[str, tuple[str, int]] = {}
+    errors: list[Issue] = []
+    for r in rows:
+        if r.site_country is not None:
+            prev = site_country.setdefault(r.site, (r.site_country, r.row))
+            if prev[0] != r.site_country:
+                errors.append(Issue(r.row, "site_country",
+                                    f"site {_show(r.site)} is in {r.site_country} here but in {prev[0]} "
+                                    f"in row {prev[1]}; a site has one country"))
+    return site_country, errors
+
+
+def _group_quantities(grp: list[_Row], what: str) -> list[Issue]:
+    """on_hand and monthly_use come from the group's first row; later rows may only repeat them."""
+    head = grp[0]
+    errors: list[Issue] = []
+    for name in ("on_hand", "monthly_use"):
+        if name in head.bad:
+            continue
+        v0 = getattr(head, name)
+        if v0 is None:
+            if head.unit is not None:
+                errors.append(Issue(head.row, name, f"{name} is empty; the first row of {what} must "
+                                                    f"give it"))
+            continue
+        for r in grp[1:]:
+            v = getattr(r, name)
+            if v is not None and name not in r.bad and not math.isclose(v, v0, rel_tol=1e-12, abs_tol=0):
+                errors.append(Issue(r.row, name, f"{_fmt_t(v)} conflicts with {_fmt_t(v0)} in row "
+                                                 f"{head.row} for {what}; leave it blank or repeat "
+                                                 "the same value"))
+                r.bad.add(name)
+    return errors
+
+
+def _group_shares(grp: list[_Row], what: str) -> tuple[list[Issue], list[Issue]]:
+    """Defaults a single line's share to 1, requires every share of several lines, checks the sum
+    (rounding up to 1.01 is scaled away): (errors, warnings)."""
+    head = grp[0]
+    if len(grp) == 1:
+        if head.share is None:
+            head.share = 1.0
+    else:
+        blanks = [r for r in grp if r.share is None]
+        errors = [Issue(r.row, "supplier_share",
+                        f"share is empty but {what} has {len(grp)} supply lines (rows "
+                        f"{', '.join(str(x.row) for x in grp)}); give each line's share") for r in blanks]
+        if errors:
+            return errors, []
+    total = math.fsum(r.share for r in grp if r.share is not None)
+    rows_txt = ("rows " if len(grp) > 1 else "row ") + ", ".join(str(x.row) for x in grp)
+    if total > 1 + SHARE_SUM_TOLERANCE + 1e-12:
+        return [Issue(head.row, "supplier_share",
+                      f"shares of {what} sum to {total:.4g} ({rows_txt}); they must sum to at "
+                      "most 1 (100%)")], []
+    if total > 1 + 1e-12:
+        for r in grp:
+            r.share = (r.share or 0.0) / total
+        return [], [Issue(head.row, "supplier_share",
+                          f"shares of {what} sum to {total:.4g} ({rows_txt}); read as rounding "
+                          "and scaled to sum to 1")]
+    if total < 1 - 1e-12:
+        return [], [Issue(head.row, "supplier_share",
+                          f"shares of {what} sum to {total:.4g} ({rows_txt}); the remaining "
+                          f"{1 - total:.4g} is treated as unknown origin")]
+    return [], []
 
 
 def _unit_name(u: Decimal) -> str:

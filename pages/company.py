@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_csv, ui
-from chokepoint.views import company as view_company
 from chokepoint import workspace as ws
+from chokepoint.views import company as view_company
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 

@@ -16,15 +16,9 @@ st.markdown(
     "Rows marked **derived** or **estimate** are estimates and are labelled as such wherever they appear.")
 
 st.subheader("Caveats that change how to read the numbers")
-st.markdown(
-    "- **HS 850511** covers all metal permanent magnets (NdFeB, SmCo, AlNiCo): it overstates rare-earth magnets.\n"
-    "- **HS 810411** is unwrought magnesium ≥ 99.8% only; alloys (810419) are not in the 2024 extract.\n"
-    "- **HS 810820** mixes titanium sponge, ingot and powder: sponge has no HS6 line of its own.\n"
-    "- **Trade origin is the last shipping country**, not where the ore was mined or separated: a magnet "
-    "from Japan may be made from Chinese metal.\n"
-    "- HS 280530 and 284690 lump the rare-earth elements together, so element-specific controls "
-    "(Dy, Tb, ...) cannot be seen in trade data.\n"
-    "- *Derived* consumption = 2024 imports from all suppliers, without production or re-export netting.")
+# From the table declarations (data/sources/tables.yml): the tables behind exposure and cover.
+st.markdown("\n".join(f"- {c}" for t in ("trade_flows", "hs_codes", "consumption")
+                       for c in prov.get(t, {}).get("caveats", [])))
 
 # ---- table by table -----------------------------------------------------------------------
 overview = pd.DataFrame([
@@ -40,8 +34,8 @@ for table, p in prov.items():
                     f"**sha256:** `{p['sha256']}`  \n**Built from:** {', '.join(p['sources'])}")
         for c in p.get("caveats", []):
             st.markdown(f"- {c}")
-        cols = pd.DataFrame([{"column": c, "description": v["description"], "unit": v["unit"]}
-                             for c, v in p["columns"].items()])
+        cols = pd.DataFrame([{"column": c, "type": v.get("type", ""), "description": v["description"],
+                              "unit": v["unit"]} for c, v in p["columns"].items()])
         st.dataframe(cols, hide_index=True, width="stretch")
         st.caption("First rows")
         st.dataframe(db.preview(table, 10, data_dir=ui.data_dir()), hide_index=True, width="stretch")

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from chokepoint import catalog, export, exposure, fmt, ui
-from chokepoint.views import exposure as view_exposure, overview as view_overview
+from chokepoint.views import exposure as view_exposure
+from chokepoint.views import overview as view_overview
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 

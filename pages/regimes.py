@@ -2,7 +2,8 @@
 import streamlit as st
 
 from chokepoint import catalog, constants, regimes, scenarios, ui
-from chokepoint.views import cover as view_cover, overview as view_overview
+from chokepoint.views import cover as view_cover
+from chokepoint.views import overview as view_overview
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 

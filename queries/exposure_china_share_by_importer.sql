@@ -8,17 +8,8 @@
 --         n_suppliers (count incl. ROW), value_usd (USD, all suppliers), quantity_t (t),
 --         china_listed (bool: China appears as a named supplier; if false and row_share > 0,
 --         China may be inside ROW), source (text).
-WITH f AS (
-    SELECT importer, exporter AS supplier, sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t,
-           min(source) AS source
-    FROM trade_flows
-    WHERE year = $year AND list_contains($hs6_list, hs6)
-    GROUP BY importer, exporter
-), s AS (
-    SELECT *, CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END
-              / nullif(sum(CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END)
-                       OVER (PARTITION BY importer), 0) AS share
-    FROM f
+WITH s AS (
+    SELECT * FROM supplier_shares($year, $hs6_list, $basis, NULL, false)
 )
 SELECT importer,
        coalesce(sum(share) FILTER (WHERE supplier = 'CHN'), 0) AS china_share,

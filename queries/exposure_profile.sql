@@ -6,17 +6,8 @@
 --         top_supplier (ISO3, never ROW), top_share (0-1), hhi (0-1, ROW as one supplier),
 --         row_share (0-1), china_listed (bool), value_usd (USD), quantity_t (t),
 --         caveat (text: what the HS line mixes), source (text).
-WITH f AS (
-    SELECT hs6, exporter AS supplier, sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t,
-           min(source) AS source
-    FROM trade_flows
-    WHERE importer = $importer AND year = $year
-    GROUP BY hs6, exporter
-), s AS (
-    SELECT *, CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END
-              / nullif(sum(CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END)
-                       OVER (PARTITION BY hs6), 0) AS share
-    FROM f
+WITH s AS (
+    SELECT line AS hs6, * EXCLUDE (line) FROM supplier_shares($year, NULL, $basis, $importer, true)
 ), g AS (
     SELECT hs6,
            coalesce(sum(share) FILTER (WHERE supplier = 'CHN'), 0) AS china_share,

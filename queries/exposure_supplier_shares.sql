@@ -6,17 +6,11 @@
 -- Output: supplier (ISO3 or 'ROW'), value_usd (USD), quantity_t (t; null when not reported),
 --         share (0-1 of the importer's total on $basis), rank (1 = largest share, ROW last),
 --         n_hs6 (HS lines the supplier ships), source (text).
-WITH f AS (
-    SELECT exporter AS supplier, sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t,
-           count(DISTINCT hs6) AS n_hs6, min(source) AS source
-    FROM trade_flows
-    WHERE importer = $importer AND year = $year AND list_contains($hs6_list, hs6)
-    GROUP BY exporter
-), a AS (
-    SELECT *, CASE WHEN $basis = 'quantity' THEN quantity_t ELSE value_usd END AS amount FROM f
+WITH a AS (
+    SELECT * FROM supplier_shares($year, $hs6_list, $basis, $importer, false)
 )
 SELECT supplier, value_usd, quantity_t,
-       amount / nullif(sum(amount) OVER (), 0) AS share,
+       share,
        row_number() OVER (ORDER BY (supplier = 'ROW'), amount DESC NULLS LAST, supplier) AS rank,
        n_hs6, source
 FROM a

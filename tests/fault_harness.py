@@ -54,8 +54,7 @@ SAVER = textwrap.dedent("""
     import random, sys
     from chokepoint.workspace import Workspace, WorkspaceBusy
     from chokepoint.stockpile_csv import parse_stockpile_csv
-    sys.path.insert(0, sys.argv[3])
-    from fault_harness import stock_csv
+    from tests.fault_harness import stock_csv
     ws, rnd = Workspace(sys.argv[1]), random.Random(int(sys.argv[2]))
     files = []
     for k, n in enumerate((20, 200, 1500)):
@@ -272,8 +271,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     from chokepoint import workspace as w
     from chokepoint.stockpile_csv import parse_stockpile_csv
-    sys.path.insert(0, sys.argv[3])
-    from fault_harness import stock_csv
+    from tests.fault_harness import stock_csv
     w._BUSY_RETRY_S = float(sys.argv[4])
     ws = w.Workspace(sys.argv[1])
     raw = stock_csv(300, int(sys.argv[2]))

@@ -1,5 +1,4 @@
 """Briefing packs: the files open, hold the expected slides, and carry the pages' exact numbers."""
-import io
 import subprocess
 import sys
 
@@ -8,7 +7,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
-from chokepoint import briefing, catalog, charts, dataset, export, exposure, regimes, scenarios
+from chokepoint import briefing, charts, dataset, export, exposure, regimes, scenarios
 from chokepoint.stockpile_csv import parse_stockpile_csv
 from tests.conftest import ROOT
 

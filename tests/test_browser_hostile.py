@@ -7,9 +7,9 @@ import re
 import time
 
 import pytest
-
-import hostile_corpus as hc
 from conftest import Server
+
+from tests import hostile_corpus as hc
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -113,9 +113,9 @@ def test_invalid_file_exit_2_every_error_on_stderr(tmp_path):
     assert "Traceback" not in p.stderr
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 3, p.stderr
-    assert any("row 2" in l and "on_hand" in l for l in lines)
-    assert any("row 3" in l and "unobtainium" in l for l in lines)
-    assert any("row 4" in l and "Atlantis" in l for l in lines)
+    assert any("row 2" in ln and "on_hand" in ln for ln in lines)
+    assert any("row 3" in ln and "unobtainium" in ln for ln in lines)
+    assert any("row 4" in ln and "Atlantis" in ln for ln in lines)
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -99,3 +99,46 @@ def test_derived_consumption_is_labelled_as_an_estimate():
     assert len(derived) and derived.method.str.startswith("ESTIMATE").all()
     pub = c[(c.country == "USA") & (c.material_id == "titanium_sponge")].iloc[0]
     assert pub.basis == "published" and pub.apparent_consumption_t == 40000
+
+
+def test_committed_datasets_yml_is_what_the_build_writes(tmp_path):
+    """datasets.yml is derived from tables.yml: a rebuild writes it byte for byte."""
+    shutil.copytree(ROOT / "data" / "sources", tmp_path / "sources")
+    dataset.build(tmp_path)
+    assert (tmp_path / "datasets.yml").read_text(encoding="utf-8") == \
+        (ROOT / "data" / "datasets.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("bad, needle", [
+    # an unquoted description holding ", " is read by YAML as extra keys of the column mapping
+    ('unit_note: {type: VARCHAR, unit: "text", description: "Basis of the quantity (REO, TiO2 content, ...)"}',
+     "unit_note: {type: VARCHAR, unit: text, description: Basis of the quantity (REO, TiO2 content, ...)}"),
+    # a description that is not a mapping at all
+    ('unit_note: {type: VARCHAR, unit: "text", description: "Basis of the quantity (REO, TiO2 content, ...)"}',
+     'unit_note: "Basis of the quantity"'),
+    # an unknown check and an unknown type
+    ('unit_note: {type: VARCHAR, unit: "text", description: "Basis of the quantity (REO, TiO2 content, ...)"}',
+     'unit_note: {type: TEXT, unit: "text", description: "Basis", checks: [positive]}'),
+])
+def test_data_check_catches_a_malformed_column_doc(tmp_path, bad, needle):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    yml = data / "sources" / "tables.yml"
+    text = yml.read_text(encoding="utf-8")
+    assert bad in text
+    yml.write_text(text.replace(bad, needle), encoding="utf-8")
+    problems = dataset.check(data)
+    assert problems and all(p.startswith("tables.yml: tables.production.columns.unit_note") for p in problems), problems
+    r = subprocess.run([sys.executable, "-m", "chokepoint", "data", "check", "--data-dir", str(data)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "unit_note" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_data_check_catches_datasets_yml_out_of_step_with_tables_yml(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    yml = data / "sources" / "tables.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace('"Display name"', '"Name shown to users"'),
+                   encoding="utf-8")
+    assert dataset.check(data) == [
+        "materials: columns in datasets.yml differ from tables.yml (run `python -m chokepoint data build`)"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import fault_harness as fh
 from chokepoint import db, ingest
+from tests import fault_harness as fh
 
 SAVER_KILLS = 6
 INGEST_KILLS = 4
@@ -89,8 +89,7 @@ def test_two_processes_on_one_workspace_work_or_say_busy_never_corrupt(tmp_path)
 def test_a_swap_killed_between_its_two_renames_does_not_hide_the_dataset(tmp_path):
     """commit() moves the live folder to .old-* and then the new one in; a kill in between leaves
     only .old-*. Listing the datasets puts the complete old copy back."""
-    from chokepoint.ingest import common, list_datasets
-    from chokepoint.ingest import ingest_baci
+    from chokepoint.ingest import ingest_baci, list_datasets, storage
     home = tmp_path / "home"
     ingest_baci(fh.BACI_FIXTURE, data_dir=home, progress=lambda m: None)
     live = next(p for p in home.iterdir() if not p.name.startswith("."))
@@ -99,16 +98,16 @@ def test_a_swap_killed_between_its_two_renames_does_not_hide_the_dataset(tmp_pat
     assert [d.name for d in list_datasets(home)][1:] == [live.name]
     assert sorted(x.relative_to(live) for x in live.rglob("*")) == before
     assert not any(p.name.startswith(".old-") for p in home.iterdir())
-    assert common.recover(home) == []
+    assert storage.recover(home) == []
 
 
 def test_recovery_waits_for_a_swap_under_way(tmp_path):
     """While a swap holds the home's lock, a reader must not 'restore' the folder it moved aside."""
-    from chokepoint.ingest import common
+    from chokepoint.ingest import storage
     home = tmp_path / "home"
     (home / ".old-baci-hs92-v202601-0123abcd" / "trade_flows").mkdir(parents=True)
-    with common._swap_lock(home, wait=True) as held:
+    with storage._swap_lock(home, wait=True) as held:
         assert held
-        assert common.recover(home) == []
+        assert storage.recover(home) == []
         assert not (home / "baci-hs92-v202601").exists()
-    assert common.recover(home) == ["restored baci-hs92-v202601 from .old-baci-hs92-v202601-0123abcd"]
+    assert storage.recover(home) == ["restored baci-hs92-v202601 from .old-baci-hs92-v202601-0123abcd"]

@@ -14,7 +14,6 @@ The session id comes from a real browser session (the NewSession message on the 
 from __future__ import annotations
 
 import http.client
-import os
 import threading
 import time
 import tomllib

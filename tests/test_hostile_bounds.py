@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import hostile_corpus as hc
 from chokepoint import db, regimes
 from chokepoint.ingest import guard
 from chokepoint.stockpile_csv import parse_stockpile_csv
 from chokepoint.workspace import Workspace
+from tests import hostile_corpus as hc
 
 ROOT = hc.ROOT
 RSS_CEILING_MB = 450          # a plain CLI run peaks near 180-250 MB; a bomb that expands blows past this

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from chokepoint import cli, db, ingest
-from chokepoint.ingest import baci, common
+from chokepoint.ingest import baci, storage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "baci_hs92_v202601"
 NAME = "baci-hs92-v202601"
@@ -106,13 +106,14 @@ def test_derived_series_and_top_traders_have_the_builtin_schemas(release_dir, ho
     assert s.world_value_usd[0] == 2_500_000 and s.world_quantity_t[0] == 105.25 and s.n_flows[0] == 5
     assert s.china_export_share[0] == pytest.approx(0.8)
     assert s.export_hhi[0] == pytest.approx(0.8 ** 2 + 0.12 ** 2 + 0.06 ** 2 + 0.02 ** 2)
-    top = db.run_query("top_traders_year", data_dir=res.path, hs6="850511", year=2023, role="exporter")
+    top = duckdb.sql(f"SELECT rank, country, value_usd, share FROM '{res.path}/top_traders.parquet' "
+                     "WHERE hs6 = '850511' AND year = 2023 AND role = 'exporter' ORDER BY rank").df()
     assert top["country"].tolist() == ["CHN", "TWN", "JPN", "DEU"]
     assert top["share"].tolist() == pytest.approx([0.8, 0.12, 0.06, 0.02])
 
 
 def test_every_builtin_query_runs_on_the_ingested_dataset(release_dir, home):
-    from test_queries import SAMPLES
+    from tests.test_queries import SAMPLES
     res = ingest.ingest_baci(release_dir, data_dir=home, progress=quiet)
     for name in db.query_names():
         _, params = db.load_query(name)
@@ -318,7 +319,7 @@ def test_failure_mid_ingest_leaves_previous_data(release_dir, home, monkeypatch)
 def test_failure_during_swap_restores_previous_data(release_dir, home, monkeypatch):
     ingest.ingest_baci(release_dir, data_dir=home, progress=quiet)
     before = snapshot(home / NAME)
-    real_replace = common.os.replace
+    real_replace = storage.os.replace
     calls = []
 
     def flaky(src, dst):
@@ -326,10 +327,10 @@ def test_failure_during_swap_restores_previous_data(release_dir, home, monkeypat
         if len(calls) == 2:  # old -> .old-* worked; tmp -> final fails
             raise OSError("rename failed (injected)")
         return real_replace(src, dst)
-    monkeypatch.setattr(common.os, "replace", flaky)
+    monkeypatch.setattr(storage.os, "replace", flaky)
     with pytest.raises(OSError, match="injected"):
         ingest.ingest_baci(release_dir, data_dir=home, progress=quiet)
-    monkeypatch.setattr(common.os, "replace", real_replace)
+    monkeypatch.setattr(storage.os, "replace", real_replace)
     assert snapshot(home / NAME) == before and not leftovers(home)
 
 

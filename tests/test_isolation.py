@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from oidc_mock import auth_secrets, login, mock_provider
+from tests.oidc_mock import auth_secrets, login, mock_provider
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")   # authlib inside the mock provider
 

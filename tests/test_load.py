@@ -7,18 +7,13 @@ held that session's upload -- never a time. Figures: `make bench` (bench/bench_l
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 pytestmark = pytest.mark.browser
 
 
 def test_three_concurrent_sessions_all_get_their_content(browser, tmp_path):
-    import bench_load
+    from bench import bench_load
     server = bench_load.start_server(tmp_path)
     try:
         bench_load.run_sessions(server.url, 1, 1, str(tmp_path))        # warm-up, as the bench does

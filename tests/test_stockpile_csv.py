@@ -1,4 +1,4 @@
-"""Company stockpile CSV reader (DESIGN.md section 5; issue 04).
+"""Company stockpile CSV reader (rules in the chokepoint.stockpile_csv docstring).
 
 FIXTURES: every file below is generated at test time from the Python tables in this module.
 The sites ("EXAMPLE plant A" ...) and all quantities and shares are INVENTED for testing; they
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from chokepoint import catalog
-from chokepoint.stockpile_csv import (MAX_BYTES, MAX_ROWS, Issue, parse_stockpile_csv)
+from chokepoint.stockpile_csv import MAX_BYTES, MAX_ROWS, Issue, parse_stockpile_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 H = "material,on_hand,monthly_use"

@@ -20,8 +20,7 @@ import pytest
 
 from chokepoint import workspace as ws_mod
 from chokepoint.stockpile_csv import parse_stockpile_csv
-from chokepoint.workspace import (NotSignedIn, SnapshotNotFound, Workspace, WorkspaceBusy, WorkspaceError,
-                                  tenant_for)
+from chokepoint.workspace import NotSignedIn, SnapshotNotFound, Workspace, WorkspaceBusy, WorkspaceError, tenant_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

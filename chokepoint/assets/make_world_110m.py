@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 t = json.load(open(sys.argv[1]))
-sx, sy = t['transform']['scale']; tx, ty = t['transform']['translate']
+sx, sy = t['transform']['scale']
+tx, ty = t['transform']['translate']
 arcs = []
 for arc in t['arcs']:
-    x = y = 0; pts = []
+    x = y = 0
+    pts = []
     for dx, dy in arc:
-        x += dx; y += dy
+        x += dx
+        y += dy
         pts.append((round(x * sx + tx, 2), round(y * sy + ty, 2)))
     arcs.append(pts)
 def ring(idx):
@@ -34,9 +37,10 @@ for g in t['objects']['countries']['geometries']:
             # drop consecutive duplicates after rounding
             pts = [p for k, p in enumerate(pts) if k == 0 or p != pts[k - 1]]
             segs, cur = [], []
-            for k, p in enumerate(pts):   # split at the antimeridian (a jump of more than 180 degrees)
+            for p in pts:   # split at the antimeridian (a jump of more than 180 degrees)
                 if cur and abs(p[0] - cur[-1][0]) > 180:
-                    segs.append(cur); cur = []
+                    segs.append(cur)
+                    cur = []
                 cur.append(p)
             segs.append(cur)
             for seg in segs:

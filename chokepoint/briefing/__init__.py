@@ -6,13 +6,22 @@ injectable ``run(name, **params)`` and provenance is passed in as the ``datasets
 """
 from __future__ import annotations
 
+from ..export import PACK_FORMATS
 from ..views.cover import CoverPart, regime_notes
 from ..views.spec import ChartSpec, Finding
-from .model import (METHODS, Briefing, BriefingInputError, Slide, countries, dataset_line, dataset_short,
-                    resolve_materials, resolve_regimes, traded_materials)
+from .model import (
+    METHODS,
+    Briefing,
+    BriefingInputError,
+    Slide,
+    countries,
+    dataset_line,
+    dataset_short,
+    resolve_materials,
+    resolve_regimes,
+    traded_materials,
+)
 from .packs import company_briefing, company_cover, country_briefing
-
-from ..export import PACK_FORMATS
 
 
 def pack_pptx(briefing: Briefing) -> bytes:

@@ -15,7 +15,8 @@ from typing import Literal
 
 import pandas as pd
 
-from .. import catalog, constants, exposure, regimes as regimes_mod
+from .. import catalog, constants, exposure
+from .. import regimes as regimes_mod
 from ..views.spec import ChartSpec, Finding
 
 MAGNETS = constants.MAGNETS

@@ -7,9 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from .. import catalog, exposure, regimes as regimes_mod
+from .. import catalog, exposure
+from .. import regimes as regimes_mod
 from ..fmt import pct
-from ..views import company as view_company, cover as view_cover, exposure as view_exposure, overview
+from ..views import company as view_company
+from ..views import cover as view_cover
+from ..views import exposure as view_exposure
+from ..views import overview
 from ..views.cover import CoverPart, regime_notes
 from .model import Briefing, BriefingInputError, Runner, Story, assemble, resolve_materials, resolve_regimes
 

@@ -150,19 +150,25 @@ def supplier_sankey(spec: ChartSpec) -> go.Figure:
     labels = ["Chinese inputs", "Non-Chinese inputs"] + sup_names + [cname]
     colours = [CHINA, GREY] + [country_color(s, i) for i, s in enumerate(d["supplier"])] + ["#333"]
     src, dst, val, col, hov = [], [], [], [], []
+
+    def link(a: int, b: int, value: float, colour: str, hover: str) -> None:
+        src.append(a)
+        dst.append(b)
+        val.append(value)
+        col.append(colour)
+        hov.append(hover)
+
     for i, r in d.iterrows():
         node = 2 + i
         chn = r["share"] * r["dependence"]
         other = r["share"] - chn
         if chn > 1e-9:
-            src.append(0); dst.append(node); val.append(chn); col.append("rgba(213,94,0,0.45)")
-            hov.append(f"{pct(r['dependence'])} of its supply depends on China")
+            link(0, node, chn, "rgba(213,94,0,0.45)", f"{pct(r['dependence'])} of its supply depends on China")
         if other > 1e-9:
-            src.append(1); dst.append(node); val.append(other); col.append("rgba(153,153,153,0.35)")
-            hov.append("not traced to China")
-        src.append(node); dst.append(len(labels) - 1); val.append(r["share"])
-        col.append("rgba(213,94,0,0.25)" if r["supplier"] == CONTROLLER else "rgba(0,114,178,0.2)")
-        hov.append(f"{pct(r['share'], 1)} of {cname}'s imports")
+            link(1, node, other, "rgba(153,153,153,0.35)", "not traced to China")
+        link(node, len(labels) - 1, r["share"],
+             "rgba(213,94,0,0.25)" if r["supplier"] == CONTROLLER else "rgba(0,114,178,0.2)",
+             f"{pct(r['share'], 1)} of {cname}'s imports")
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat=".1%",
         node=dict(label=labels, color=colours, pad=14, thickness=16, line=dict(color="white", width=0.5)),

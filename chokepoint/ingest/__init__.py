@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from .. import dataset as _builtin
-from .common import IngestError, IngestResult, data_home, recover
+from .common import IngestError, IngestResult
+from .storage import data_home, recover
 
 BUILTIN = "built-in"
 

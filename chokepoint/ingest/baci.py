@@ -26,12 +26,37 @@ import duckdb
 
 from .. import catalog
 from ..safe_input import show
-from .guard import has_data_lines, junk_problem, refuse_empty
 from .common import (
-    SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, CountryMap, IngestError,
-    IngestResult, Progress, Staging, Timer, catalogue_hs, connect, data_home, derive_tables,
-    digest_file, digest_stream, duckdb_line, flows_summary, fmt_rows, locate_bad_line, now_iso,
-    read_header, sql_str, stderr_progress, table_entry, text_reader, to_iso3, write_provenance,
+    CountryMap,
+    IngestError,
+    IngestResult,
+    Progress,
+    Timer,
+    catalogue_hs,
+    connect,
+    duckdb_line,
+    fmt_rows,
+    locate_bad_line,
+    now_iso,
+    read_header,
+    sql_str,
+    stderr_progress,
+    text_reader,
+    to_iso3,
+)
+from .derive import (
+    derive_tables,
+    flows_summary,
+)
+from .guard import has_data_lines, junk_problem, refuse_empty
+from .storage import (
+    BackgroundDigest,
+    Staging,
+    data_home,
+    digest_file,
+    digest_stream,
+    table_entry,
+    write_provenance,
 )
 
 TRADE_RE = re.compile(r"^BACI_(HS\d\d)_Y(\d{4})_V(\d+)\.csv$", re.I)
@@ -288,12 +313,9 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
             caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(unmapped))}"] if unmapped else []
             caveats += [f"BACI code {c}: {v}" for c, v in cmap.notes.items()]
             tables = {
-                "trade_flows": table_entry(stage.path, "trade_flows", meta, TRADE_FLOW_COLUMNS,
-                                           ["year", "exporter", "importer", "hs6"], rows, caveats),
-                "trade_series": table_entry(stage.path, "trade_series", meta, SERIES_COLUMNS,
-                                            ["year", "hs6"], derived["trade_series"]),
-                "top_traders": table_entry(stage.path, "top_traders", meta, TOP_COLUMNS,
-                                           ["year", "hs6", "role", "rank"], derived["top_traders"]),
+                "trade_flows": table_entry(stage.path, "trade_flows", meta, rows, caveats),
+                "trade_series": table_entry(stage.path, "trade_series", meta, derived["trade_series"]),
+                "top_traders": table_entry(stage.path, "top_traders", meta, derived["top_traders"]),
             }
             write_provenance(stage.path, meta, tables)
             final = stage.commit()

@@ -22,12 +22,34 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog
-from .guard import check_years, refuse_empty
 from .common import (
-    SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, FileDigest, IngestError,
-    IngestResult, Progress, Staging, Timer, catalogue_hs, connect, country_table, data_home,
-    derive_tables, duckdb_line, flows_summary, fmt_rows, locate_bad_line, now_iso, sql_str,
-    stderr_progress, table_entry, to_iso3, write_provenance,
+    IngestError,
+    IngestResult,
+    Progress,
+    Timer,
+    catalogue_hs,
+    connect,
+    country_table,
+    duckdb_line,
+    fmt_rows,
+    locate_bad_line,
+    now_iso,
+    sql_str,
+    stderr_progress,
+    to_iso3,
+)
+from .derive import (
+    derive_tables,
+    flows_summary,
+)
+from .guard import check_years, refuse_empty
+from .storage import (
+    BackgroundDigest,
+    FileDigest,
+    Staging,
+    data_home,
+    table_entry,
+    write_provenance,
 )
 
 URL = "https://comtradeplus.un.org/"
@@ -313,14 +335,11 @@ def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path |
                    "(CIF), else the exporter's mirror (FOB); see flow_basis.",
                    "Re-imports and re-exports are ignored; partner World rows are dropped."]
         caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(unmapped))}"] if unmapped else []
-        columns = dict(TRADE_FLOW_COLUMNS, flow_basis=("'importer report' or 'exporter mirror'", "category"))
         tables = {
-            "trade_flows": table_entry(stage.path, "trade_flows", meta, columns,
-                                       ["year", "exporter", "importer", "hs6"], rows, caveats),
-            "trade_series": table_entry(stage.path, "trade_series", meta, SERIES_COLUMNS, ["year", "hs6"],
-                                        derived["trade_series"]),
-            "top_traders": table_entry(stage.path, "top_traders", meta, TOP_COLUMNS,
-                                       ["year", "hs6", "role", "rank"], derived["top_traders"]),
+            "trade_flows": table_entry(stage.path, "trade_flows", meta, rows, caveats,
+                                       extra_columns=["flow_basis"]),
+            "trade_series": table_entry(stage.path, "trade_series", meta, derived["trade_series"]),
+            "top_traders": table_entry(stage.path, "top_traders", meta, derived["top_traders"]),
         }
         write_provenance(stage.path, meta, tables)
         final = stage.commit()

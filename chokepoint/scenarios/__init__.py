@@ -7,13 +7,39 @@ in ``chokepoint.regime_editor`` and are re-exported here for the pages and the C
 """
 from __future__ import annotations
 
-from ..regime_editor import (choose, custom_regime, preview, regime_materials, regime_summary, rule_fields,
-                             rules_table, slug)
+from ..regime_editor import (
+                             choose,
+                             custom_regime,
+                             preview,
+                             regime_materials,
+                             regime_summary,
+                             rule_fields,
+                             rules_table,
+                             slug,
+)
 from .holder import Holder, holder, rundown, sensitivity, shift_rules
-from .inputs import (ASSUMPTION_COLUMNS, DAYS_PER_MONTH, DEFAULT_BAN_TARGET, DEFAULT_INDUSTRY_MONTHS, DEFAULT_START,
-                     INDUSTRY_CITATION, INPUT_COLUMNS, Ranges, Runner, ScenarioError, assumptions,
-                     country_cover, country_inputs, country_materials, default_runner, dependence_map, resolve,
-                     runout_date, runout_table, supply_lines)
+from .inputs import (
+                             ASSUMPTION_COLUMNS,
+                             DAYS_PER_MONTH,
+                             DEFAULT_BAN_TARGET,
+                             DEFAULT_INDUSTRY_MONTHS,
+                             DEFAULT_START,
+                             INDUSTRY_CITATION,
+                             INPUT_COLUMNS,
+                             Ranges,
+                             Runner,
+                             ScenarioError,
+                             assumptions,
+                             country_cover,
+                             country_inputs,
+                             country_materials,
+                             default_runner,
+                             dependence_map,
+                             resolve,
+                             runout_date,
+                             runout_table,
+                             supply_lines,
+)
 from .report import assumption_lines, cover_json, lines_table
 
 __all__ = ["ASSUMPTION_COLUMNS", "DAYS_PER_MONTH", "DEFAULT_BAN_TARGET", "DEFAULT_INDUSTRY_MONTHS", "DEFAULT_START",

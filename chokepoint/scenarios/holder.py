@@ -27,6 +27,8 @@ from .inputs import (
     supply_lines,
 )
 
+_DEFAULT_RANGES = Ranges()  # the default low/high settings (immutable)
+
 
 def shift_rules(regime: Regime, *, approval_delta: float = 0.0, delay_delta: int = 0) -> Regime:
     """Every rule's approval rate + ``approval_delta`` (clipped to 0-1) and delay + ``delay_delta``
@@ -76,7 +78,7 @@ def holder(country: str, material: str, *, year: int | None = None, industry_mon
                   float(r["policy_days"]), lines, dep, str(r["state_hint"]))
 
 
-def rundown(h: Holder, regs: Sequence[Regime], *, ranges: Ranges = Ranges(), start: dt.date = DEFAULT_START,
+def rundown(h: Holder, regs: Sequence[Regime], *, ranges: Ranges = _DEFAULT_RANGES, start: dt.date = DEFAULT_START,
             substitution: Substitution | None = None, demand_factor: float = 1.0) -> pd.DataFrame:
     """Stock curves for one country: one row per (regime, month 0..H) with stock_t and a band.
 
@@ -120,7 +122,7 @@ def _shift_china(lines: Mapping[str, float], pp: float) -> dict[str, float]:
     return out
 
 
-def sensitivity(h: Holder, regime: Regime, *, ranges: Ranges = Ranges(),
+def sensitivity(h: Holder, regime: Regime, *, ranges: Ranges = _DEFAULT_RANGES,
                 substitution: Substitution | None = None, demand_factor: float = 1.0) -> pd.DataFrame:
     """Tornado rows: months of cover when each input moves to its low and its high setting.
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import catalog, company, cover, regimes as regimes_mod
+from .. import catalog, company, cover
+from .. import regimes as regimes_mod
 from ..constants import CONTROLLER, UNKNOWN_ORIGIN
 from ..fmt import months_label
 from .spec import ChartSpec, Finding

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import catalog, cover, regimes as regimes_mod, scenarios
+from .. import catalog, cover, scenarios
+from .. import regimes as regimes_mod
 from ..constants import CONTROLLER
 from ..fmt import cover_label, possessive
 from .spec import ChartSpec, Finding
