@@ -6,7 +6,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
 
-.PHONY: run test bench setup setup-dev chromium data check clean
+.PHONY: run test bench setup setup-dev chromium services data check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,15 +31,25 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
 	else echo "Chromium missing: run 'sudo apt-get install chromium fonts-liberation' (browser tests and exports need it)"; fi
 
+# Debian's PostgreSQL (the workspace server backend's tests start a throwaway cluster with its
+# initdb/pg_ctl) and nginx (the two-replica test's proxy). Installed only when missing and we are root;
+# the packaged services are not started or enabled here: the tests run their own instances.
+services:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "installing PostgreSQL and nginx with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql nginx >/dev/null; \
+	else echo "PostgreSQL/nginx missing: run 'sudo apt-get install postgresql nginx' (workspace server and replica tests need them)"; fi
+
 run: setup
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: setup-dev chromium
+test: setup-dev chromium services
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/python -m pytest -q
 
-bench: setup-dev chromium
+bench: setup-dev chromium services
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 data: setup
