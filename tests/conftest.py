@@ -42,10 +42,10 @@ class Server:
     """A `streamlit run app.py` on a free loopback port, started from the repo root."""
 
     def __init__(self, tmp: Path, env: dict | None = None, *, secrets: str | None = None,
-                 args: list[str] | None = None):
-        """``secrets``: TOML text (e.g. an [auth] section) written to ``tmp`` and passed with
+                 args: list[str] | None = None, port: int | None = None):
+        """``port``: a given port instead of a free one (a proxy config names it up front). ``secrets``: TOML text (e.g. an [auth] section) written to ``tmp`` and passed with
         ``--secrets.files``, so the repo's own .streamlit/ is never written. ``args``: more CLI options."""
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"streamlit-{self.port}.log"
         env = dict(os.environ, CHOKEPOINT_WORKSPACE=str(tmp / "workspace.duckdb"),
