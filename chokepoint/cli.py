@@ -391,7 +391,46 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--format", choices=["table", "json", "csv"], default="table")
     k.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     k.set_defaults(func=cmd_company)
+    w = sub.add_parser("workspace", help="saved company snapshots: status, export and import (DuckDB <-> PostgreSQL)")
+    w.add_argument("action", choices=["status", "export", "import"])
+    w.add_argument("file", nargs="?", metavar="FILE.jsonl", help="export file to write (export) or read (import)")
+    w.add_argument("--workspace", default=None, metavar="PATH_OR_URL",
+                   help="a DuckDB file or postgresql:// URL (default: CHOKEPOINT_WORKSPACE_URL, else the embedded file)")
+    w.add_argument("--tenant", default="local", help="whose snapshots (status, export; default: local)")
+    w.add_argument("--skip-existing", action="store_true",
+                   help="import: skip snapshots the target already has unchanged (default: refuse the import)")
+    w.set_defaults(func=cmd_workspace)
     return p
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """Status, export and import of a workspace (issue 14): see chokepoint/workspace/transfer.py."""
+    from . import workspace as ws
+    from .workspace import transfer
+    if args.action != "status" and not args.file:
+        raise UsageError(f"workspace {args.action} needs a FILE.jsonl")
+    store = ws.open_workspace(args.workspace)
+    try:
+        if args.action == "status":
+            infos = store.list(args.tenant)
+            print(f"{store.backend} workspace {store.describe()}: schema version "
+                  f"{max(v for v, _ in store.migrations())}, {len(infos)} snapshot(s) of tenant {args.tenant}")
+        elif args.action == "export":
+            rep = transfer.export_to_file(store, args.tenant, args.file)
+            for sid, digest in (rep.checksums or {}).items():
+                print(f"{sid}  sha256:{digest}")
+            print(f"exported {rep.snapshots} snapshot(s) of tenant {rep.tenant} from {store.describe()} to {args.file}")
+        else:
+            rep = transfer.import_file(store, args.file, skip_existing=args.skip_existing)
+            for sid, digest in (rep.checksums or {}).items():
+                print(f"{sid}  sha256:{digest}")
+            print(f"imported {rep.imported} snapshot(s) of tenant {rep.tenant} into {store.describe()}"
+                  f"{f', skipped {rep.skipped} already there' if rep.skipped else ''}; checksums verified")
+    except ws.WorkspaceError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        store.close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
