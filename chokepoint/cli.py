@@ -90,6 +90,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         raise UsageError(f"ingest {args.kind} needs a PATH")
+    if args.kind == "sync":
+        from .ingest.sync import sync_dataset
+        if len(args.paths) != 1:
+            raise UsageError("ingest sync takes one PATH (a dataset folder)")
+        try:
+            path = sync_dataset(args.paths[0], args.data_dir)
+        except ingest.IngestError as e:
+            raise UsageError(str(e)) from None
+        print(f"installed {path.name} -> {path}")
+        return 0
     if args.kind == "baci" and len(args.paths) != 1:
         raise UsageError("ingest baci takes one PATH (a release zip or folder)")
     try:
@@ -345,9 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_exposure)
 
     g = sub.add_parser("ingest", help="ingest a BACI release or UN Comtrade CSV downloads (or list datasets)")
-    g.add_argument("kind", choices=["baci", "comtrade", "list"])
+    g.add_argument("kind", choices=["baci", "comtrade", "list", "sync"])
     g.add_argument("paths", nargs="*", metavar="PATH",
-                   help="baci: a release zip or folder; comtrade: one or more CSV files")
+                   help="baci: a release zip or folder; comtrade: one or more CSV files; "
+                        "sync: a dataset folder from another host's data home (copied whole, then swapped in)")
     g.add_argument("--data-dir", default=None,
                    help="data home for ingested datasets (default: $CHOKEPOINT_DATA_HOME or the user data dir)")
     g.set_defaults(func=cmd_ingest)
