@@ -29,8 +29,12 @@ BAD = ("site,material,on_hand,monthly_use,supplier_country\n"
 
 
 @pytest.fixture
-def at(tmp_path, monkeypatch) -> AppTest:
+def at(tmp_path, monkeypatch, request) -> AppTest:
+    """The Company page; on the embedded workspace, or on PostgreSQL when parametrised indirectly."""
     monkeypatch.setenv("CHOKEPOINT_WORKSPACE", str(tmp_path / "ws.duckdb"))
+    monkeypatch.delenv("CHOKEPOINT_WORKSPACE_URL", raising=False)
+    if getattr(request, "param", "duckdb") == "postgresql":
+        monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", request.getfixturevalue("pg_cluster").create_database())
     app = AppTest.from_file(APP, default_timeout=90)
     app.run()
     app.switch_page("pages/company.py").run()
@@ -125,6 +129,7 @@ def test_what_if_safety_stock_share_switch_and_regime(at):
     assert not at.exception
 
 
+@pytest.mark.parametrize("at", ["duckdb", "postgresql"], indirect=True)
 def test_workspace_save_list_open_rename_compare_delete(at):
     upload(at, "stock.csv", GOOD)
     at.text_input(key="company_save_name").set_value("March").run()
