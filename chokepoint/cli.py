@@ -428,12 +428,12 @@ def cmd_workspace(args: argparse.Namespace) -> int:
                   f"{max(v for v, _ in store.migrations())}, {len(infos)} snapshot(s) of tenant {args.tenant}")
         elif args.action == "export":
             rep = transfer.export_to_file(store, args.tenant, args.file)
-            for sid, digest in (rep.checksums or {}).items():
+            for sid, digest in rep.checksums.items():
                 print(f"{sid}  sha256:{digest}")
             print(f"exported {rep.snapshots} snapshot(s) of tenant {rep.tenant} from {store.describe()} to {args.file}")
         else:
             rep = transfer.import_file(store, args.file, skip_existing=args.skip_existing)
-            for sid, digest in (rep.checksums or {}).items():
+            for sid, digest in rep.checksums.items():
                 print(f"{sid}  sha256:{digest}")
             print(f"imported {rep.imported} snapshot(s) of tenant {rep.tenant} into {store.describe()}"
                   f"{f', skipped {rep.skipped} already there' if rep.skipped else ''}; checksums verified")

@@ -13,6 +13,7 @@ version is above what this code knows is refused with a message, never written t
 """
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import re
@@ -324,7 +325,7 @@ class WorkspaceStore(ABC):
         return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
     # -- export / import (chokepoint.workspace.transfer builds on these)
-    def dump(self, tenant: str, snapshot_id: str) -> tuple[dict[str, Any], list[tuple]]:
+    def dump(self, tenant: str, snapshot_id: str) -> tuple[dict[str, Any], builtins.list[tuple]]:
         """Every stored column of a snapshot and its lines (STORED_LINE_COLUMNS order, by line_no)."""
         check_tenant(tenant)
         with self._session() as con:
@@ -338,7 +339,7 @@ class WorkspaceStore(ABC):
         record["raw"] = bytes(record["raw"])
         return record, [tuple(r) for r in lines]
 
-    def restore(self, record: Mapping[str, Any], lines: list[tuple]) -> None:
+    def restore(self, record: Mapping[str, Any], lines: builtins.list[tuple]) -> None:
         """Insert an exported snapshot as it was (same id, name, time, bytes and lines): one transaction.
 
         A snapshot id that this tenant already has raises WorkspaceError; nothing is written.

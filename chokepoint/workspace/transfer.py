@@ -28,7 +28,7 @@ import math
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,7 +44,7 @@ class TransferReport:
     snapshots: int = 0
     imported: int = 0
     skipped: int = 0
-    checksums: dict[str, str] | None = None
+    checksums: dict[str, str] = field(default_factory=dict)
 
 
 def _jsonable(v: Any) -> Any:
@@ -91,7 +91,7 @@ def from_record(rec: dict[str, Any]) -> tuple[dict[str, Any], list[tuple]]:
 def export_tenant(ws: WorkspaceStore, tenant: str, out: TextIO) -> TransferReport:
     """Write every snapshot of ``tenant`` (oldest first) to ``out``; the report has their checksums."""
     infos = list(reversed(ws.list(tenant)))
-    report = TransferReport(tenant, snapshots=len(infos), checksums={})
+    report = TransferReport(tenant, snapshots=len(infos))
     header = {"format": FORMAT, "version": VERSION, "tenant": tenant, "snapshots": len(infos),
               "source": ws.backend, "schema_version": ws.schema_version,
               "line_columns": list(STORED_LINE_COLUMNS)}
@@ -165,7 +165,7 @@ def import_file(ws: WorkspaceStore, path: Path | str, *, skip_existing: bool = F
     except (OSError, UnicodeDecodeError) as e:
         raise WorkspaceError(f"cannot read {path}: {e}") from None
     tenant = header["tenant"]
-    report = TransferReport(tenant, snapshots=len(items), checksums={})
+    report = TransferReport(tenant, snapshots=len(items))
     todo = []
     clashes = []
     for digest, rec in items:
