@@ -347,8 +347,12 @@ def test_open_workspace_picks_the_backend_from_the_environment(monkeypatch, tmp_
     pg = ws_mod.open_workspace()
     assert isinstance(pg, ws_mod.PostgresWorkspace) and pg.backend == "postgresql"
     assert "secret" not in pg.describe() and "db.example.invalid:5433/chk" in pg.describe()
-    with pytest.raises(WorkspaceError, match="postgresql://"):
-        ws_mod.PostgresWorkspace("mysql://x")
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", "mysql://u:secret@db/x")     # a wrong scheme: never a file path
+    bad = ws_mod.open_workspace()
+    assert isinstance(bad, ws_mod.PostgresWorkspace)
+    with pytest.raises(ws_mod.WorkspaceUnavailable, match=r"must start with postgresql://.*CHOKEPOINT_WORKSPACE_URL") as ei:
+        bad.list("local")
+    assert "secret" not in str(ei.value) and not list(tmp_path.glob("mysql*"))
 
 
 def test_unreachable_server_is_one_clear_error_not_a_traceback(pg_cluster):

@@ -53,9 +53,12 @@ def default_target() -> str:
 
 
 def open_workspace(target: str | Path | None = None) -> WorkspaceStore:
-    """A workspace for a target: a ``postgresql://`` URL, or a DuckDB file path (default: configured)."""
+    """A workspace for a target: a ``postgresql://`` URL, or a DuckDB file path (default: configured).
+
+    Never raises for a bad target: a malformed URL or an unreachable server makes every operation
+    raise :class:`WorkspaceUnavailable` with one line, so pages can go on read-only."""
     target = default_target() if target is None else str(target)
-    if target.startswith(("postgresql://", "postgres://")):
+    if "://" in target:                        # a server URL (a wrong scheme is reported on first use)
         size = os.environ.get("CHOKEPOINT_WORKSPACE_POOL", "").strip()
         return PostgresWorkspace(target, pool_size=int(size) if size.isdigit() and int(size) > 0 else 4)
     return Workspace(target)

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from . import base
-from .base import STORED_LINE_COLUMNS, Migration, WorkspaceError, WorkspaceUnavailable
+from .base import STORED_LINE_COLUMNS, Migration, WorkspaceUnavailable
 
 URL_ENV = "CHOKEPOINT_WORKSPACE_URL"
 POOL_ENV = "CHOKEPOINT_WORKSPACE_POOL"
@@ -116,8 +116,10 @@ class PostgresWorkspace(base.WorkspaceStore):
     MIGRATIONS = MIGRATIONS
 
     def __init__(self, url: str, *, pool_size: int = 4):
-        if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
-            raise WorkspaceError(f"{URL_ENV} must start with postgresql:// (got {url[:20]!r}...)")
+        # a wrong URL is reported by every operation (like an unreachable server), so the app
+        # still starts and its pages say what is wrong instead of failing on import
+        self._bad = None if isinstance(url, str) and url.startswith(("postgresql://", "postgres://")) else \
+            f"the workspace URL must start with postgresql:// (got {str(url).split('://')[0][:20]!r}://...); check {URL_ENV}"
         self.url = url
         self.pool_size = pool_size
         self._down_until = 0.0
@@ -126,7 +128,7 @@ class PostgresWorkspace(base.WorkspaceStore):
         self._lock = threading.Lock()
 
     def describe(self) -> str:
-        return f"postgresql://{redact(self.url)}"
+        return "(invalid workspace URL)" if self._bad else f"postgresql://{redact(self.url)}"
 
     def _pool(self) -> Any:
         from psycopg_pool import ConnectionPool
@@ -154,6 +156,8 @@ class PostgresWorkspace(base.WorkspaceStore):
         """A pooled connection (autocommit), schema migrated; connection failures -> WorkspaceUnavailable."""
         import psycopg
         from psycopg_pool import PoolTimeout
+        if self._bad:
+            raise WorkspaceUnavailable(self._bad)
         if time.monotonic() < self._down_until:
             raise WorkspaceUnavailable(self._down_msg)
         try:
