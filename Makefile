@@ -1,10 +1,13 @@
 # Chokepoint — two commands on a fresh Debian machine:
-#   make run    set up and serve the app on the built-in data (http://localhost:8501)
+#   make run    set up and serve the app on the built-in data (http://127.0.0.1:8501, this machine only)
 #   make test   set up (incl. Chromium via apt when root) and run the whole test suite
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
+# Where `make run` listens: this machine only by default. Serving on every interface is an explicit
+# choice: `make run ADDRESS=0.0.0.0` (configure [auth] first: without it everyone shares one workspace).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test bench setup setup-dev chromium services data check clean
 
@@ -43,7 +46,7 @@ services:
 
 run: setup
 	$(BIN)/python -m chokepoint data check
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: setup-dev chromium services
 	$(BIN)/python -m chokepoint data check

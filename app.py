@@ -39,6 +39,11 @@ with st.sidebar:
         elif st.button("Sign in", key="auth_login", type="primary", icon=":material/login:"):
             st.login()
 
+if not ui.login_configured():     # no [auth]: say so on every page (issue 08)
+    st.warning("**Single-user mode** — no sign-in is configured, so anyone who can reach this app shares one "
+               "workspace: they can see, open, download, rename and delete every saved snapshot. Configure "
+               "[auth] before sharing the address (docs/DEPLOYMENT.md).", icon=":material/group:")
+
 page.run()
 
 st.divider()

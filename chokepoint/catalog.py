@@ -63,7 +63,8 @@ class CatalogError(ValueError):
     def __init__(self, kind: str, text: str, suggestions: list[str]):
         self.kind, self.text, self.suggestions = kind, text, suggestions
         hint = f" — did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} {text!r}{hint}")
+        from .safe_input import show  # bounded echo: the text may be a hostile upload's value
+        super().__init__(f"unknown {kind} {show(text)}{hint}")
 
 
 @dataclass(frozen=True)

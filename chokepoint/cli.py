@@ -143,6 +143,16 @@ class _RegimeFileError(Exception):
     def __init__(self, problems: list[str], where: str):
         self.problems, self.where = problems, where
 
+    def report(self) -> int:
+        """One line for one problem; a count line, then one line per problem."""
+        if len(self.problems) == 1:
+            print(f"error: {self.where}: regime file problem: {self.problems[0]}", file=sys.stderr)
+            return 2
+        print(f"error: {self.where}: {len(self.problems)} problem(s) in the regime file", file=sys.stderr)
+        for p in self.problems:
+            print(f"{self.where}: {p}", file=sys.stderr)
+        return 2
+
 
 def _regime_for(args: argparse.Namespace):
     import difflib
@@ -182,10 +192,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     try:
         reg = _regime_for(args)
     except _RegimeFileError as e:
-        print(f"error: {e.where}: {len(e.problems)} problem(s) in the regime file", file=sys.stderr)
-        for p in e.problems:
-            print(f"{e.where}: {p}", file=sys.stderr)
-        return 2
+        return e.report()
     run = scenarios.default_runner(args.data_dir)
     try:
         doc = scenarios.cover_json(args.country, args.material, reg, industry_months=args.stock_months, run=run)
@@ -262,12 +269,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def _read_stockpile_csv(path: Path):
     """The parsed company CSV, or None after printing every error on stderr, one per line."""
-    from .stockpile_csv import parse_stockpile_csv
+    from .safe_input import InputError, read_capped
+    from .stockpile_csv import MAX_BYTES, parse_stockpile_csv
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
-    res = parse_stockpile_csv(raw, filename=path.name)
+        raw = read_capped(path, MAX_BYTES)   # the cap applies while reading: /dev/zero is refused
+    except InputError as e:
+        raise UsageError(f"{path}: {e}") from None
+    try:
+        res = parse_stockpile_csv(raw, filename=path.name)
+    except (MemoryError, RecursionError) as e:
+        raise UsageError(f"{path}: too large or too complex to read ({type(e).__name__})") from None
     if res.ok:
         return res
     for issue in res.errors:
@@ -290,9 +301,7 @@ def cmd_company(args: argparse.Namespace) -> int:
     try:
         reg = _regime_for(args)
     except _RegimeFileError as e:
-        for p in e.problems:
-            print(f"{e.where}: {p}", file=sys.stderr)
-        return 2
+        return e.report()
     default = catalog.country_iso3(args.country) if args.country else None
     dep = (company.dependence_map(res.lines, exposure.default_runner(args.data_dir))
            if company.needs_dependence([reg]) else None)
@@ -444,13 +453,29 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_broken_pipe() -> int:
+    """stdout was closed by the reader (``... | head -3``): stop quietly, like other Unix tools.
+    Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # what a shell reports for a command ended by SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except (UsageError, catalog.CatalogError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 - the contract: internal errors exit 1 with one line

@@ -2,7 +2,7 @@
 
 * ``base_connection(data_dir)`` makes an in-memory DuckDB with one view per ``data_dir/*.parquet``,
   then locks it: external access off except for the data folder, no extension autoload or install,
-  configuration locked. One per process and dataset (cached here; the app also wraps it in
+  no temp folder, configuration locked, and only SELECT statements (``readonly``). One per process and dataset (cached here; the app also wraps it in
   ``st.cache_resource``).
 * ``run_query(name, **params)`` loads ``queries/<name>.sql``, binds its ``$params`` and runs it on a
   fresh cursor (connections are not thread-safe; cursors are cheap). Missing or unknown parameters
@@ -20,11 +20,12 @@ import duckdb
 import pandas as pd
 
 from .catalog import ROOT
+from .readonly import ReadOnlyConnection
 
 QUERIES = ROOT / "queries"
 DATA = ROOT / "data"
 _lock = threading.Lock()
-_connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+_connections: dict[Path, ReadOnlyConnection] = {}
 
 
 class QueryError(ValueError):
@@ -54,7 +55,7 @@ def query_names() -> list[str]:
     return sorted(p.stem for p in QUERIES.glob("*.sql"))
 
 
-def base_connection(data_dir: Path | str = DATA) -> duckdb.DuckDBPyConnection:
+def base_connection(data_dir: Path | str = DATA) -> ReadOnlyConnection:
     """The process-wide locked connection for a dataset folder (views over its parquet files)."""
     data_dir = Path(data_dir).resolve()
     with _lock:
@@ -83,7 +84,7 @@ def table_sources(data_dir: Path) -> dict[str, Path]:
     return dict(sorted(out.items()))
 
 
-def _make_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
+def _make_connection(data_dir: Path) -> ReadOnlyConnection:
     con = duckdb.connect(":memory:", config={
         "autoload_known_extensions": False, "autoinstall_known_extensions": False,
         "threads": 2,
@@ -105,9 +106,11 @@ def _make_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(p).replace(chr(39), chr(39) * 2)}')")
     dirs = sorted({str(DATA.resolve()) + "/", str(data_dir) + "/"})
     con.execute("SET allowed_directories = $dirs", {"dirs": dirs})
+    con.execute("SET temp_directory = ''")          # no spill folder: ./.tmp is not writable either
+    con.execute("SET allow_persistent_secrets = false")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    return con
+    return ReadOnlyConnection(con)                   # SELECT only: no COPY TO / ATTACH / EXPORT
 
 
 def run_query(name: str, data_dir: Path | str = DATA, **params: Any) -> pd.DataFrame:
@@ -126,11 +129,11 @@ def run_query(name: str, data_dir: Path | str = DATA, **params: Any) -> pd.DataF
 
 
 def preview(table: str, n: int = 20, data_dir: Path | str = DATA) -> pd.DataFrame:
-    """First n rows of one dataset table (relation API: no SQL text, name checked against the views)."""
-    if table not in table_sources(Path(data_dir).resolve()):
+    """First n rows of one dataset table (the name is checked against the views, n is bound)."""
+    if table not in table_sources(Path(data_dir).resolve()) or not re.fullmatch(r"[a-z][a-z0-9_]*", table):
         raise QueryError(f"no table named {table!r}")
     cur = base_connection(data_dir).cursor()
     try:
-        return cur.table(table).limit(int(n)).df()
+        return cur.execute(f"SELECT * FROM {table} LIMIT ?", [int(n)]).df()  # name checked above
     finally:
         cur.close()

@@ -37,12 +37,15 @@ import pandas as pd
 import yaml
 
 from chokepoint import catalog
+from chokepoint.safe_input import InputError, read_capped, decode_text, load_yaml, show
 
 ROOT = catalog.ROOT
 LIBRARY_DIR = ROOT / "data" / "regimes"
 DEFAULT_HORIZON = 36
 MAX_HORIZON = 600
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_FILE_BYTES = 1 << 20  # a regime file is a few KB; the cap is applied while reading
+MAX_PROBLEMS = 20         # problems listed per file; the rest are counted
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "abc\n" is not an id
 
 REGIME_KEYS = ("id", "name", "horizon_months", "description", "sources", "calibration", "rules")
 RULE_KEYS = ("controller", "materials", "targets", "approval_rate", "delay_months", "start_month",
@@ -56,6 +59,8 @@ class RegimeError(ValueError):
 
     def __init__(self, problems: Sequence[str], where: str | None = None):
         self.problems = list(problems)
+        if len(self.problems) > MAX_PROBLEMS:
+            self.problems = self.problems[:MAX_PROBLEMS] + [f"... and {len(self.problems) - MAX_PROBLEMS} more problem(s)"]
         self.where = where
         head = f"{where}: " if where else ""
         if len(self.problems) == 1:
@@ -144,12 +149,12 @@ class Regime:
         object.__setattr__(self, "rules", tuple(self.rules))
         object.__setattr__(self, "sources", tuple(self.sources))
         problems = []
-        if not isinstance(self.id, str) or not ID_RE.match(self.id):
-            problems.append(f"id: {self.id!r} must be lowercase letters, digits and hyphens")
+        if not isinstance(self.id, str) or not ID_RE.fullmatch(self.id):
+            problems.append(f"id: {show(self.id)} must be lowercase letters, digits and hyphens")
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append("name: must be a non-empty string")
         if _bad_int(self.horizon_months, 1, MAX_HORIZON):
-            problems.append(f"horizon_months: {self.horizon_months!r} must be a whole number of months 1–{MAX_HORIZON}")
+            problems.append(f"horizon_months: {show(self.horizon_months)} must be a whole number of months 1–{MAX_HORIZON}")
         if problems:
             raise RegimeError(problems)
 
@@ -163,20 +168,20 @@ def _rule_value_problems(r: Rule, path: str) -> list[str]:
     p = []
     if isinstance(r.approval_rate, bool) or not isinstance(r.approval_rate, (int, float)) \
             or not 0.0 <= r.approval_rate <= 1.0:
-        p.append(f"{path}.approval_rate: {r.approval_rate!r} is outside 0–1")
+        p.append(f"{path}.approval_rate: {show(r.approval_rate)} is outside 0–1")
     if _bad_int(r.delay_months, 0):
-        p.append(f"{path}.delay_months: {r.delay_months!r} must be a whole number of months >= 0")
+        p.append(f"{path}.delay_months: {show(r.delay_months)} must be a whole number of months >= 0")
     if _bad_int(r.start_month, 0):
-        p.append(f"{path}.start_month: {r.start_month!r} must be a whole number of months >= 0")
+        p.append(f"{path}.start_month: {show(r.start_month)} must be a whole number of months >= 0")
     if r.end_month is not None and (_bad_int(r.end_month, 1) or
                                     (not _bad_int(r.start_month, 0) and r.end_month <= r.start_month)):
-        p.append(f"{path}.end_month: {r.end_month!r} must be null or a whole month after start_month ({r.start_month})")
+        p.append(f"{path}.end_month: {show(r.end_month)} must be null or a whole month after start_month ({r.start_month})")
     if not isinstance(r.extraterritorial, bool):
-        p.append(f"{path}.extraterritorial: {r.extraterritorial!r} must be true or false")
+        p.append(f"{path}.extraterritorial: {show(r.extraterritorial)} must be true or false")
     if not r.materials:
         p.append(f"{path}.materials: at least one material is required")
     if not isinstance(r.controller, str) or not catalog.is_iso3(r.controller) or r.controller in NOT_COUNTRIES:
-        p.append(f"{path}.controller: {r.controller!r} is not an ISO3 country code")
+        p.append(f"{path}.controller: {show(r.controller)} is not an ISO3 country code")
     return p
 
 
@@ -185,15 +190,15 @@ def _unknown_keys(d: Mapping, allowed: Sequence[str], path: str, errs: list[str]
     for k in d:
         if k not in allowed:
             close = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.5)
-            hint = f" — did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
-            errs.append(f"{path}{k}: unknown key{hint}")
+            hint = f" — did you mean {show(close[0])}?" if close else f" (allowed: {', '.join(allowed)})"
+            errs.append(f"{path}{k if isinstance(k, str) and len(k) <= 80 else show(k)}: unknown key{hint}")
 
 
 def _int(v: Any, path: str, lo: int, errs: list[str]) -> int | None:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if _bad_int(v, lo):
-        errs.append(f"{path}: {v!r} must be a whole number of months >= {lo}")
+        errs.append(f"{path}: {show(v)} must be a whole number of months >= {lo}")
         return None
     return int(v)
 
@@ -201,7 +206,7 @@ def _int(v: Any, path: str, lo: int, errs: list[str]) -> int | None:
 def _country(text: Any, path: str, errs: list[str]) -> list[str]:
     """ISO3 codes for one country text (``EU``/``EUN`` expands to the EU27)."""
     if not isinstance(text, str):
-        errs.append(f"{path}: {text!r} is not a country name or code")
+        errs.append(f"{path}: {show(text)} is not a country name or code")
         return []
     try:
         iso3 = catalog.country_iso3(text)
@@ -211,7 +216,7 @@ def _country(text: Any, path: str, errs: list[str]) -> list[str]:
     if iso3 == "EUN":
         return list(catalog.EU27)
     if iso3 in NOT_COUNTRIES:
-        errs.append(f"{path}: {text!r} is not a country")
+        errs.append(f"{path}: {show(text)} is not a country")
         return []
     return [iso3]
 
@@ -232,7 +237,7 @@ def _targets(v: Any, path: str, errs: list[str]) -> Targets:
     if isinstance(items, str):
         items = [items]
     if not isinstance(items, list):
-        errs.append(f"{path}: {v!r} must be 'all', a list of countries or {{except: [...]}}")
+        errs.append(f"{path}: {show(v)} must be 'all', a list of countries or {{except: [...]}}")
         return Targets("all")
     if mode == "only" and not items:
         errs.append(f"{path}: empty target list (use 'all' for every destination)")
@@ -274,7 +279,7 @@ def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
     rate = d.get("approval_rate")
     if "approval_rate" in d:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-            errs.append(f"{path}.approval_rate: {rate!r} is not a number")
+            errs.append(f"{path}.approval_rate: {show(rate)} is not a number")
         elif not 0.0 <= rate <= 1.0:
             errs.append(f"{path}.approval_rate: {rate} is outside 0–1")
     delay = _int(d.get("delay_months", 0), f"{path}.delay_months", 0, errs)
@@ -286,7 +291,7 @@ def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
             errs.append(f"{path}.end_month: {end} must be after start_month ({start})")
     et = d.get("extraterritorial", False)
     if not isinstance(et, bool):
-        errs.append(f"{path}.extraterritorial: {et!r} must be true or false")
+        errs.append(f"{path}.extraterritorial: {show(et)} must be true or false")
     note = d.get("note", "")
     if not isinstance(note, str):
         errs.append(f"{path}.note: must be text")
@@ -308,15 +313,15 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:
         if k not in d:
             errs.append(f"{k}: required")
     rid, name = d.get("id"), d.get("name")
-    if "id" in d and (not isinstance(rid, str) or not ID_RE.match(rid)):
-        errs.append(f"id: {rid!r} must be lowercase letters, digits and hyphens (e.g. 'apr-2025-licensing')")
+    if "id" in d and (not isinstance(rid, str) or not ID_RE.fullmatch(rid)):
+        errs.append(f"id: {show(rid)} must be lowercase letters, digits and hyphens (e.g. 'apr-2025-licensing')")
     if "name" in d and (not isinstance(name, str) or not name.strip()):
         errs.append("name: must be a non-empty string")
     horizon = d.get("horizon_months", DEFAULT_HORIZON)
     if isinstance(horizon, float) and horizon.is_integer():
         horizon = int(horizon)
     if _bad_int(horizon, 1, MAX_HORIZON):
-        errs.append(f"horizon_months: {horizon!r} must be a whole number of months 1–{MAX_HORIZON}")
+        errs.append(f"horizon_months: {show(horizon)} must be a whole number of months 1–{MAX_HORIZON}")
     for k in ("description", "calibration"):
         if not isinstance(d.get(k, ""), str):
             errs.append(f"{k}: must be text")
@@ -355,24 +360,44 @@ def load_regime(text_or_path: str | Path) -> Regime:
     """A regime from a YAML file (a ``Path``) or YAML text (a ``str``).
 
     A ``str`` is always text, never a path: an uploaded file whose content is one line such as
-    ``/etc/app/secrets.yml`` must not make the server read that file (issue 07).
+    ``/etc/app/secrets.yml`` must not make the server read that file (issue 07). Files are read
+    with the 1 MB cap applied while reading; YAML aliases, anchors, merge keys, duplicate keys and
+    deep nesting are refused (``safe_input``), so no file can make the parser or a message explode.
     """
-    where = None
-    text = text_or_path
     if isinstance(text_or_path, Path):
-        path = Path(text_or_path)
-        where = str(path)
+        where = str(text_or_path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise RegimeError([f"cannot read: {e.strerror or e}"], where) from None
+            raw = read_capped(text_or_path, MAX_FILE_BYTES)
+        except InputError as e:
+            raise RegimeError([str(e)], where) from None
+        return load_regime_bytes(raw, where)
+    return _load_text(str(text_or_path), None)
+
+
+def load_regime_bytes(data: bytes, where: str | None = None) -> Regime:
+    """A regime from the bytes of a file (an upload): UTF-8 only, at most ``MAX_FILE_BYTES``."""
+    if len(data) > MAX_FILE_BYTES:
+        raise RegimeError([f"larger than the {MAX_FILE_BYTES >> 20} MB limit for a regime file"], where)
     try:
-        data = yaml.safe_load(str(text))
+        text = decode_text(data)
+    except InputError as e:
+        raise RegimeError([str(e)], where) from None
+    return _load_text(text, where)
+
+
+def _load_text(text: str, where: str | None) -> Regime:
+    try:
+        data = load_yaml(text, max_bytes=MAX_FILE_BYTES)
+    except InputError as e:
+        raise RegimeError([f"refused: {e}"], where) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise RegimeError([f"invalid YAML: {at}{getattr(e, 'problem', None) or e}"], where) from None
-    return parse_regime(data, where)
+        raise RegimeError([f"invalid YAML: {at}{getattr(e, 'problem', None) or show(str(e), 200)}"], where) from None
+    try:
+        return parse_regime(data, where)
+    except (RecursionError, MemoryError) as e:
+        raise RegimeError([f"refused: too large or too deeply nested ({type(e).__name__})"], where) from None
 
 
 def load_library(directory: str | Path = LIBRARY_DIR) -> dict[str, Regime]:
@@ -390,7 +415,7 @@ def load_library(directory: str | Path = LIBRARY_DIR) -> dict[str, Regime]:
             problems += [f"{path.name}: {p}" for p in e.problems]
             continue
         if r.id in seen:
-            problems.append(f"{path.name}: id: duplicate id {r.id!r} (also in {seen[r.id]})")
+            problems.append(f"{path.name}: id: duplicate id {show(r.id)} (also in {seen[r.id]})")
             continue
         seen[r.id] = path.name
         out[r.id] = r
@@ -453,7 +478,7 @@ def with_target(regime: Regime, iso3: str) -> Regime:
     iso3 = catalog.country_iso3(iso3)
     listed = [r for r in regime.rules if r.targets.mode == "only"]
     if not listed:
-        raise RegimeError([f"with_target: regime {regime.id!r} has no rule with a target list"])
+        raise RegimeError([f"with_target: regime {show(regime.id)} has no rule with a target list"])
     old = {c for r in listed for c in r.targets.countries}
     rules = tuple(dataclasses.replace(r, targets=Targets("only", (iso3,))) if r.targets.mode == "only" else r
                   for r in regime.rules)

@@ -96,6 +96,7 @@ import pandas as pd
 from chokepoint import catalog
 
 MAX_BYTES = 25 * 1024 * 1024
+MAX_COLUMNS = 1000  # a stockpile sheet has 8 known columns; a 1M-column header is refused unread
 MAX_ROWS = 100_000
 MAX_QUANTITY_T = 1e9
 MAX_SIG_DIGITS = 15
@@ -547,6 +548,9 @@ def parse_stockpile_csv(data: bytes, *, filename: str = "upload.csv") -> ParseRe
     warnings: list[Issue] = []
     out: dict = {}
     try:
+        from .safe_input import csv_header_problem  # refuse a 1M-column header before parsing it
+        if (too_wide := csv_header_problem(data, MAX_COLUMNS)) is not None:
+            raise _Stop(Issue(1, None, too_wide))
         _, data_rows = _parse(data, errors, warnings, out)
     except _Stop as stop:
         errors.append(stop.args[0])

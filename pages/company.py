@@ -77,10 +77,12 @@ def _rename(snapshot_id: str) -> None:
         return _flash("error", f"Not renamed: {e}")
     if ss.get("company_snapshot", {}).get("id") == snapshot_id:
         ss["company_snapshot"]["name"] = info.name
+    ss["company_pick"] = snapshot_id         # the selection follows the renamed snapshot (issue 08)
+    ss["company_confirm_delete"] = False
     _flash("success", f"Renamed to '{info.name}'.")
 
 
-def _delete(snapshot_id: str) -> None:
+def _delete(snapshot_id: str, name: str) -> None:
     try:
         store.delete(tenant, snapshot_id)
     except ws.WorkspaceError as e:
@@ -89,7 +91,8 @@ def _delete(snapshot_id: str) -> None:
         ss.pop("company_active", None)
         ss.pop("company_snapshot", None)
     ss["company_confirm_delete"] = False
-    _flash("success", "Snapshot deleted.")
+    ss.pop("company_pick", None)
+    _flash("success", f"Snapshot '{name}' deleted.")
 
 
 # ---- title -------------------------------------------------------------------------------------
@@ -158,8 +161,11 @@ else:
                             "supply lines": [s.rows for s in snaps], "file": [s.filename for s in snaps]})
     st.dataframe(listing, hide_index=True, width="stretch", key="company_snapshots")
     w1, w2 = st.columns([3, 2])
+    if ss.get("company_pick") not in by_id:
+        ss.pop("company_pick", None)
     sid = w1.selectbox("Snapshot", list(by_id), key="company_pick",
-                       format_func=lambda i: f"{by_id[i].name} — {by_id[i].created_at:%Y-%m-%d %H:%M}")
+                       format_func=lambda i: f"{by_id[i].name} — {by_id[i].created_at:%Y-%m-%d %H:%M}",
+                       on_change=lambda: ss.update(company_confirm_delete=False))  # a confirmation is per snapshot
     with w2:
         st.write("")
         bar = st.container(horizontal=True, gap="small")
@@ -171,9 +177,10 @@ else:
     r1.text_input("New name", key="company_rename", max_chars=ws.NAME_MAX, placeholder=by_id[sid].name)
     r2.write("")
     r2.button("Rename", key="company_rename_btn", on_click=_rename, args=(sid,))
-    r3.checkbox("Yes, delete this snapshot", key="company_confirm_delete")
-    r3.button("Delete", key="company_delete", on_click=_delete, args=(sid,), icon=":material/delete:",
-              disabled=not ss.get("company_confirm_delete"))
+    r3.checkbox(f"Yes, delete '{by_id[sid].name}' ({by_id[sid].created_at:%Y-%m-%d %H:%M}, "
+                f"{by_id[sid].rows} supply lines)", key="company_confirm_delete")
+    r3.button(f"Delete '{by_id[sid].name}'", key="company_delete", on_click=_delete, args=(sid, by_id[sid].name),
+              icon=":material/delete:", disabled=not ss.get("company_confirm_delete"))
     if len(snaps) >= 2:
         with st.expander("Compare two snapshots (stock change per material)", icon=":material/compare_arrows:"):
             c1, c2 = st.columns(2)

@@ -86,7 +86,7 @@ up = st.file_uploader("Upload a regime (YAML)", type=["yml", "yaml"], key="ed_up
 if up is not None and st.session_state.get("ed_upload_seen") != up.file_id:
     st.session_state["ed_upload_seen"] = up.file_id
     try:
-        loaded = regimes.load_regime(up.getvalue().decode("utf-8", errors="replace"))
+        loaded = regimes.load_regime_bytes(up.getvalue())   # bounded: 1 MB, no aliases, UTF-8 only
     except regimes.RegimeError as e:
         st.session_state["ed_upload_errors"] = e.problems
     else:

@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog
+from ..safe_input import show
+from .guard import has_data_lines, junk_problem, refuse_empty
 from .common import (
     SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, CountryMap, IngestError,
     IngestResult, Progress, Staging, Timer, catalogue_hs, connect, data_home, derive_tables,
@@ -88,14 +90,12 @@ class _Release:
                                           "cannot be mapped without the release's own country file")
         if len(self.country) > 1:
             raise IngestError(path, None, f"several country files: {[m.name for m in self.country]}")
+        from .guard import check_release
+        check_release(self)  # sizes, ratios, one file per year, years in range: before reading a byte
 
     def read_bytes(self, m: _Member) -> bytes:
-        if m.path is not None:
-            return m.path.read_bytes()
-        try:
-            return self.zip.read(m.zip_name)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
-            raise IngestError(m.display, None, f"cannot be extracted (truncated or corrupt zip): {e}") from None
+        from .guard import read_member
+        return read_member(self, m)  # streamed with a byte cap: a side-file bomb stops at the cap
 
     def extract(self, m: _Member, dest: Path):
         """(path to read, digest) — a zip member is streamed to ``dest``; a file is used in place."""
@@ -236,9 +236,13 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                 src, digest = release.extract(m, stage.scratch / m.name)
                 header = [h.strip().lower() for h in read_header(src, m.display)]
                 if header != HEADER:
-                    raise IngestError(m.display, 1, f"header is {','.join(header)!r}, expected 't,i,j,k,v,q'")
+                    raise IngestError(m.display, 1, f"header is {show(','.join(header))}, expected 't,i,j,k,v,q'")
+                junk = junk_problem(src, _check_row_of(year), header)
+                if junk:
+                    raise IngestError(m.display, None, junk)
                 try:
-                    kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source)
+                    kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
+                        if has_data_lines(src) else 0    # a header-only file has nothing to copy
                 except duckdb.Error as e:
                     line, reason = duckdb_line(e)
                     if line is None:
@@ -255,6 +259,8 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                 progress(f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} kept "
                          f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
             rows, years, codes = flows_summary(con, stage.path)
+            refuse_empty(path, rows, f"{sum(f.get('rows', 0) for f in files if f['role'] == 'trade flows'):,} "
+                                     "rows read")
             unmapped = dict(cmap.unmapped)
             for c in codes:
                 if not catalog.is_iso3(c) and c not in unmapped:

@@ -11,7 +11,8 @@ A dataset folder ``<home>/<name>/`` holds::
     datasets.yml                      table provenance in the built-in format (data/datasets.yml)
 
 It is written to ``<home>/.tmp-<name>-<random>/`` and swapped in only when complete, so a failure
-never touches the previous copy; folders starting with '.' are ignored by the query layer.
+never touches the previous copy; folders starting with '.' are ignored by the query layer. A
+``.tmp-`` folder left by a killed ingest is removed by the next ingest (guard.clean_stale).
 """
 from __future__ import annotations
 
@@ -277,8 +278,12 @@ class Staging:
         self.home, self.name = home, name
         home.mkdir(parents=True, exist_ok=True)
         recover(home)
-        self.path = home / f".tmp-{name}-{secrets.token_hex(4)}"
-        self.path.mkdir()
+        from .guard import clean_stale, hold
+        with _swap_lock(home, wait=True):  # killed ingests' folders go; ours is held from birth
+            self.removed = clean_stale(home)
+            self.path = home / f".tmp-{name}-{secrets.token_hex(4)}"
+            self.path.mkdir()
+            self._hold = hold(self.path)
         self.scratch = self.path / ".src"  # extracted zip members; removed before commit
         self.scratch.mkdir()
 
@@ -288,6 +293,9 @@ class Staging:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
+        from .guard import release_hold
+        release_hold(self._hold)
+        self._hold = None
 
     def commit(self) -> Path:
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog
+from .guard import check_years, refuse_empty
 from .common import (
     SERIES_COLUMNS, TOP_COLUMNS, TRADE_FLOW_COLUMNS, BackgroundDigest, FileDigest, IngestError,
     IngestResult, Progress, Staging, Timer, catalogue_hs, connect, country_table, data_home,
@@ -219,6 +220,7 @@ def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path |
                                        "download annual data (freqCode A)")
         if con.execute("SELECT count(*) FROM raw WHERE file_id = ? AND year IS NULL", [fid]).fetchone()[0]:
             raise IngestError(p, None, "rows without a year (refYear/period empty)")
+        check_years(p, [r[0] for r in con.execute("SELECT DISTINCT year FROM raw WHERE file_id = ?", [fid]).fetchall()])
         rows = max(d.lines - 1, 0)
         file_meta.append({"name": p.name, "sha256": d.sha256, "bytes": d.bytes, "rows": rows,
                           "rows_catalogue_hs": int(kept)})
@@ -286,6 +288,7 @@ def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path |
                         PARTITION_BY (year), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true,
                         FILENAME_PATTERN 'comtrade_{{i}}')""")
         rows, years, codes = flows_summary(con, stage.path)
+        refuse_empty(", ".join(p.name for p in files), rows)
         basis = dict(con.execute("SELECT flow_basis, count(*) FROM tf GROUP BY ALL ORDER BY 1").fetchall()) if rows else {}
         derived = derive_tables(con, stage.path, "HS (as reported)",
                                 "UN Comtrade (importer reports, else exporter mirrors); world totals and "

@@ -120,7 +120,7 @@ def tenant_for(claims: Mapping[str, Any] | None, *, login_configured: bool) -> s
 
 
 def check_tenant(tenant: str) -> str:
-    if not isinstance(tenant, str) or not _TENANT_RE.match(tenant):
+    if not isinstance(tenant, str) or not _TENANT_RE.fullmatch(tenant):
         raise WorkspaceError("invalid tenant id")
     return tenant
 
@@ -212,7 +212,7 @@ class WorkspaceStore(ABC):
 
     @staticmethod
     def _info(con: Conn, tenant: str, snapshot_id: str) -> SnapshotInfo:
-        if not isinstance(snapshot_id, str) or not _ID_RE.match(snapshot_id):
+        if not isinstance(snapshot_id, str) or not _ID_RE.fullmatch(snapshot_id):
             raise SnapshotNotFound(f"snapshot {snapshot_id!r} not found")
         rows = con.execute(f"SELECT {_INFO_COLS} FROM snapshots WHERE tenant = %(t)s AND snapshot_id = %(id)s",
                            {"t": tenant, "id": snapshot_id})
