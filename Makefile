@@ -9,7 +9,7 @@ PORT    ?= 8501
 # choice: `make run ADDRESS=0.0.0.0` (configure [auth] first: without it everyone shares one workspace).
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint bench setup setup-dev chromium data check clean constraints
+.PHONY: run test lint bench setup setup-dev chromium services data check clean constraints
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,16 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
 	else echo "Chromium missing: run 'sudo apt-get install chromium fonts-liberation' (browser tests and exports need it)"; fi
 
+# Debian's PostgreSQL (the workspace server backend's tests start a throwaway cluster with its
+# initdb/pg_ctl) and nginx (the two-replica test's proxy). Installed only when missing and we are root;
+# the packaged services are not started or enabled here: the tests run their own instances.
+services:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "installing PostgreSQL and nginx with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql nginx >/dev/null; \
+	else echo "PostgreSQL/nginx missing: run 'sudo apt-get install postgresql nginx' (workspace server and replica tests need them)"; fi
+
 run: setup
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
@@ -44,13 +54,13 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint chromium
+test: lint chromium services
 	$(BIN)/python -m chokepoint data check
 	$(BIN)/python -m pytest -q
 
 # Every benchmark, as a module of the bench package (so it imports chokepoint and tests/ as
 # packages from the repository root, no sys.path edits); stops at the first one that fails.
-bench: setup-dev chromium
+bench: setup-dev chromium services
 	@for f in bench/bench_*.py; do m=$$(basename $$f .py); echo "== bench.$$m"; $(BIN)/python -m bench.$$m || exit 1; done
 
 constraints: setup-dev

@@ -90,6 +90,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         raise UsageError(f"ingest {args.kind} needs a PATH")
+    if args.kind == "sync":
+        from .ingest.sync import sync_dataset
+        if len(args.paths) != 1:
+            raise UsageError("ingest sync takes one PATH (a dataset folder)")
+        try:
+            path = sync_dataset(args.paths[0], args.data_dir)
+        except ingest.IngestError as e:
+            raise UsageError(str(e)) from None
+        print(f"installed {path.name} -> {path}")
+        return 0
     if args.kind == "baci" and len(args.paths) != 1:
         raise UsageError("ingest baci takes one PATH (a release zip or folder)")
     try:
@@ -354,9 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_exposure)
 
     g = sub.add_parser("ingest", help="ingest a BACI release or UN Comtrade CSV downloads (or list datasets)")
-    g.add_argument("kind", choices=["baci", "comtrade", "list"])
+    g.add_argument("kind", choices=["baci", "comtrade", "list", "sync"])
     g.add_argument("paths", nargs="*", metavar="PATH",
-                   help="baci: a release zip or folder; comtrade: one or more CSV files")
+                   help="baci: a release zip or folder; comtrade: one or more CSV files; "
+                        "sync: a dataset folder from another host's data home (copied whole, then swapped in)")
     g.add_argument("--data-dir", default=None,
                    help="data home for ingested datasets (default: $CHOKEPOINT_DATA_HOME or the user data dir)")
     g.set_defaults(func=cmd_ingest)
@@ -400,7 +411,46 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--format", choices=["table", "json", "csv"], default="table")
     k.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     k.set_defaults(func=cmd_company)
+    w = sub.add_parser("workspace", help="saved company snapshots: status, export and import (DuckDB <-> PostgreSQL)")
+    w.add_argument("action", choices=["status", "export", "import"])
+    w.add_argument("file", nargs="?", metavar="FILE.jsonl", help="export file to write (export) or read (import)")
+    w.add_argument("--workspace", default=None, metavar="PATH_OR_URL",
+                   help="a DuckDB file or postgresql:// URL (default: CHOKEPOINT_WORKSPACE_URL, else the embedded file)")
+    w.add_argument("--tenant", default="local", help="whose snapshots (status, export; default: local)")
+    w.add_argument("--skip-existing", action="store_true",
+                   help="import: skip snapshots the target already has unchanged (default: refuse the import)")
+    w.set_defaults(func=cmd_workspace)
     return p
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """Status, export and import of a workspace: see chokepoint/workspace/transfer.py."""
+    from . import workspace as ws
+    from .workspace import transfer
+    if args.action != "status" and not args.file:
+        raise UsageError(f"workspace {args.action} needs a FILE.jsonl")
+    store = ws.open_workspace(args.workspace)
+    try:
+        if args.action == "status":
+            infos = store.list(args.tenant)
+            print(f"{store.backend} workspace {store.describe()}: schema version "
+                  f"{max(v for v, _ in store.migrations())}, {len(infos)} snapshot(s) of tenant {args.tenant}")
+        elif args.action == "export":
+            rep = transfer.export_to_file(store, args.tenant, args.file)
+            for sid, digest in rep.checksums.items():
+                print(f"{sid}  sha256:{digest}")
+            print(f"exported {rep.snapshots} snapshot(s) of tenant {rep.tenant} from {store.describe()} to {args.file}")
+        else:
+            rep = transfer.import_file(store, args.file, skip_existing=args.skip_existing)
+            for sid, digest in rep.checksums.items():
+                print(f"{sid}  sha256:{digest}")
+            print(f"imported {rep.imported} snapshot(s) of tenant {rep.tenant} into {store.describe()}"
+                  f"{f', skipped {rep.skipped} already there' if rep.skipped else ''}; checksums verified")
+    except ws.WorkspaceError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        store.close()
+    return 0
 
 
 def _quiet_broken_pipe() -> int:

@@ -36,7 +36,7 @@ import numpy as np
 import yaml
 
 from chokepoint import catalog
-from chokepoint.safe_input import InputError, read_capped, decode_text, load_yaml, show
+from chokepoint.safe_input import InputError, decode_text, load_yaml, read_capped, show
 
 ROOT = catalog.ROOT
 LIBRARY_DIR = ROOT / "data" / "regimes"
@@ -266,7 +266,7 @@ def _targets(v: Any, path: str, errs: list[str]) -> Targets:
     return Targets(mode, tuple(codes))
 
 
-def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
+def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:  # noqa: C901 - one check per schema field, read top to bottom
     if not isinstance(d, Mapping):
         errs.append(f"{path}: must be a mapping of rule fields")
         return None
@@ -330,7 +330,7 @@ def _flags(v: Any, errs: list[str]) -> frozenset[str]:
     return frozenset(f for f in v if f in FLAGS)
 
 
-def parse_regime(d: Any, where: str | None = None) -> Regime:
+def parse_regime(d: Any, where: str | None = None) -> Regime:  # noqa: C901 - one check per schema field, read top to bottom
     """Validate a mapping (parsed YAML) into a ``Regime``; ``RegimeError`` lists every problem."""
     if not isinstance(d, Mapping):
         raise RegimeError([f"regime must be a mapping of fields, got {type(d).__name__}"], where)
@@ -541,5 +541,13 @@ def with_rule_params(regime: Regime, *, approval_rate: float | None = None,
 
 
 # What a regime lets through month by month lives in regime_pass (re-exported: regimes.lines_pass).
-from .regime_pass import (Lines, index_lines, line_exposure, line_pass_matrix, lines_pass,  # noqa: E402,F401
-                          missing_dependence, pass_fraction, rule_hits)
+from .regime_pass import (  # noqa: E402,F401
+    Lines,
+    index_lines,
+    line_exposure,
+    line_pass_matrix,
+    lines_pass,
+    missing_dependence,
+    pass_fraction,
+    rule_hits,
+)

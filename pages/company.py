@@ -146,8 +146,14 @@ elif up is None and ss.get("company_active", ("",))[0] == "upload":
 
 # ---- workspace: list, open, rename, delete, compare ---------------------------------------------------
 st.subheader("2 · Or open a saved snapshot")
-snaps = store.list(tenant)
-if not snaps:
+try:
+    snaps, ws_down = store.list(tenant), None
+except ws.WorkspaceUnavailable as e:     # server unreachable: the page goes on read-only
+    snaps, ws_down = [], str(e)
+if ws_down:
+    st.warning(f"The workspace is unavailable: {ws_down}. Uploads, results and the built-in data still work; "
+               "saving is off until it is back.", icon=":material/cloud_off:")
+elif not snaps:
     st.caption("No saved snapshots yet: upload a file and save it to your workspace.")
 else:
     by_id = {s.snapshot_id: s for s in snaps}
@@ -225,7 +231,7 @@ if active and active[0] == "upload" and active[1] in uploads:
                       max_chars=ws.NAME_MAX)
         s2.write("")
         s2.button("Save to workspace", key="company_save", on_click=_save, args=(active[1],), type="primary",
-                  icon=":material/save:")
+                  icon=":material/save:", disabled=ws_down is not None)
     if res.warnings:
         with st.expander(f"{len(res.warnings)} warning(s) — read, not blocking", expanded=not res.ok,
                          icon=":material/warning:"):

@@ -116,8 +116,8 @@ ui.chart(view.sankey)
 # ---- look-through: how each supplier's dependence was obtained --------------------------------------
 up = exposure.UPSTREAM.get(hs6[0])
 st.markdown(
-    f"**How the look-through works.** indirect = Σ over suppliers other than China of "
-    f"(supplier's share) × (supplier's own dependence on China for the upstream input). "
+    "**How the look-through works.** indirect = Σ over suppliers other than China of "
+    "(supplier's share) × (supplier's own dependence on China for the upstream input). "
     + (f"For HS {hs6[0]} the upstream input is **{up.input_label}**. " if up else
        f"No upstream mapping exists for HS {hs6[0]}: indirect exposure is not available. ")
     + "Each supplier's dependence comes from the best evidence available, in this order: a domestic "

@@ -42,10 +42,10 @@ class Server:
     """A `streamlit run app.py` on a free loopback port, started from the repo root."""
 
     def __init__(self, tmp: Path, env: dict | None = None, *, secrets: str | None = None,
-                 args: list[str] | None = None):
-        """``secrets``: TOML text (e.g. an [auth] section) written to ``tmp`` and passed with
+                 args: list[str] | None = None, port: int | None = None):
+        """``port``: a given port instead of a free one (a proxy config names it up front). ``secrets``: TOML text (e.g. an [auth] section) written to ``tmp`` and passed with
         ``--secrets.files``, so the repo's own .streamlit/ is never written. ``args``: more CLI options."""
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"streamlit-{self.port}.log"
         env = dict(os.environ, CHOKEPOINT_WORKSPACE=str(tmp / "workspace.duckdb"),
@@ -120,3 +120,39 @@ def page(browser):
     pg.set_default_timeout(30_000)
     yield pg
     ctx.close()
+
+
+# ------------------------------------------------------------------ PostgreSQL (workspace server backend)
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir on a free port) for the session.
+
+    Skips where Debian's postgresql is not installed; fails in CI (CI=true), where `make test`
+    installs it."""
+    from pg_cluster import PgCluster, pg_bin
+    bindir = pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing (apt-get install postgresql): the workspace server tests need it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = PgCluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def workspace_target(request, tmp_path) -> str:
+    """Where a fresh workspace lives, once per backend: a DuckDB file path or a new database's URL."""
+    if request.param == "duckdb":
+        return str(tmp_path / "ws" / "workspace.duckdb")
+    return request.getfixturevalue("pg_cluster").create_database()
+
+
+@pytest.fixture
+def any_ws(workspace_target):
+    """A fresh, empty workspace on each backend (every workspace test runs twice)."""
+    from chokepoint.workspace import open_workspace
+    ws = open_workspace(workspace_target)
+    yield ws
+    ws.close()
+

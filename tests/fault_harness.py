@@ -52,10 +52,10 @@ def _env() -> dict:
 # ---------------------------------------------------------------------------- workspace saver
 SAVER = textwrap.dedent("""
     import random, sys
-    from chokepoint.workspace import Workspace, WorkspaceBusy
+    from chokepoint.workspace import WorkspaceBusy, open_workspace
     from chokepoint.stockpile_csv import parse_stockpile_csv
     from tests.fault_harness import stock_csv
-    ws, rnd = Workspace(sys.argv[1]), random.Random(int(sys.argv[2]))
+    ws, rnd = open_workspace(sys.argv[1]), random.Random(int(sys.argv[2]))
     files = []
     for k, n in enumerate((20, 200, 1500)):
         raw = stock_csv(n, int(sys.argv[2]) * 10 + k)
@@ -76,7 +76,7 @@ SAVER = textwrap.dedent("""
                     print("DELETING", victim, flush=True)
                     ws.delete("local", victim)
                 else:
-                    ws.rename("local", info.snapshot_id, f"renamed {i}")
+                    ws.rename("local", info.snapshot_id, f"renamed {sys.argv[2]}-{i}")
         except WorkspaceBusy as e:
             print("BUSY", e, flush=True)
 """)
@@ -96,19 +96,34 @@ def _read_lines(proc: subprocess.Popen) -> list[str]:
     return out.splitlines()
 
 
-def check_workspace(path: Path, must_have: set[str], may_miss: set[str]) -> tuple[int, int, list[str]]:
+def _query(target: str, sql: str) -> list[tuple]:
+    """Rows of a read-only query on a workspace, outside the Workspace API (DuckDB file or PostgreSQL)."""
+    if target.startswith("postgresql://"):
+        import psycopg
+        with psycopg.connect(target) as con:
+            return con.execute(sql).fetchall()
+    import duckdb
+    con = duckdb.connect(target, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def check_workspace(path: Path | str, must_have: set[str], may_miss: set[str], *,
+                    unique_names: bool = True) -> tuple[int, int, list[str]]:
     """(snapshots listed, lines checked, problems) of a workspace after a crash.
 
-    Opens it through the Workspace API (list, and open + raw of the newest snapshot), then checks
-    every snapshot in one read-only connection: stored lines = stored row count = data lines of
-    the stored raw bytes, sha256 of the raw bytes = stored sha256, no line without a snapshot.
+    ``path``: a DuckDB file or a ``postgresql://`` URL. Opens it through the Workspace API (list,
+    and open + raw of the newest snapshot), then checks every snapshot in one read-only connection:
+    stored lines = stored row count = data lines of the stored raw bytes, sha256 of the raw bytes =
+    stored sha256, no line without a snapshot, no snapshot name or (snapshot, line_no) twice.
     """
-    import duckdb
-
-    from chokepoint.workspace import Workspace
+    from chokepoint.workspace import open_workspace
 
     problems: list[str] = []
-    ws = Workspace(path)
+    target = str(path)
+    ws = open_workspace(target)
     try:
         infos = ws.list("local")
         if infos:
@@ -117,17 +132,21 @@ def check_workspace(path: Path, must_have: set[str], may_miss: set[str]) -> tupl
                 problems.append(f"{infos[0].snapshot_id}: newest snapshot does not open whole")
     except Exception as e:  # noqa: BLE001 - any failure to open is the finding
         return 0, 0, [f"workspace does not open: {type(e).__name__}: {e}"]
-    ids = {i.snapshot_id for i in infos}
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT s.snapshot_id, s.rows, s.sha256, s.raw, "
-            "(SELECT count(*) FROM snapshot_lines l WHERE l.snapshot_id = s.snapshot_id) "
-            "FROM snapshots s WHERE s.tenant = 'local'").fetchall()
-        orphans = con.execute("SELECT count(*) FROM snapshot_lines l WHERE NOT EXISTS "
-                              "(SELECT 1 FROM snapshots s WHERE s.snapshot_id = l.snapshot_id)").fetchone()[0]
     finally:
-        con.close()
+        ws.close()
+    ids = {i.snapshot_id for i in infos}
+    rows = _query(target, "SELECT s.snapshot_id, s.rows, s.sha256, s.raw, "
+                          "(SELECT count(*) FROM snapshot_lines l WHERE l.snapshot_id = s.snapshot_id) "
+                          "FROM snapshots s WHERE s.tenant = 'local'")
+    orphans = _query(target, "SELECT count(*) FROM snapshot_lines l WHERE NOT EXISTS "
+                             "(SELECT 1 FROM snapshots s WHERE s.snapshot_id = l.snapshot_id)")[0][0]
+    dup_lines = _query(target, "SELECT count(*) FROM (SELECT snapshot_id, line_no FROM snapshot_lines "
+                               "GROUP BY snapshot_id, line_no HAVING count(*) > 1) d")[0][0]
+    dup_names = _query(target, "SELECT count(*) FROM (SELECT name FROM snapshots WHERE tenant = 'local' "
+                               "GROUP BY name HAVING count(*) > 1) d")[0][0]
+    dup_names = dup_names if unique_names else 0
+    if dup_lines or dup_names:
+        problems.append(f"duplicated: {dup_names} snapshot name(s), {dup_lines} (snapshot, line) pair(s)")
     total = 0
     for sid, n_rows, sha, raw, n_lines in rows:
         raw = bytes(raw)
@@ -147,10 +166,10 @@ def check_workspace(path: Path, must_have: set[str], may_miss: set[str]) -> tupl
     return len(infos), total, problems
 
 
-def kill_saver(ws_path: Path, seed: int, max_delay_s: float = 1.5) -> SaverOutcome:
-    """One run: start a saver, SIGKILL it after a random delay, check the workspace."""
+def kill_saver(ws_path: Path | str, seed: int, max_delay_s: float = 1.5) -> SaverOutcome:
+    """One run: start a saver, SIGKILL it after a random delay, check the workspace (file or URL)."""
     rnd = random.Random(seed)
-    proc = subprocess.Popen([sys.executable, "-c", SAVER, str(ws_path), str(seed), str(Path(__file__).parent)],
+    proc = subprocess.Popen([sys.executable, "-c", SAVER, str(ws_path), str(seed)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=_env())
     first = proc.stdout.readline()
     if first.strip() != b"READY":
@@ -297,7 +316,7 @@ def two_writers(ws_path: Path, seconds: float = 3.0, retry_s: float = 0.2) -> di
         outs.append((p.returncode, out.decode().splitlines(), err.decode()))
     saved = {ln.split()[1] for _, lines, _ in outs for ln in lines if ln.startswith("SAVED ")}
     busy = [ln for _, lines, _ in outs for ln in lines if ln.startswith("BUSY ")]
-    listed, rows, problems = check_workspace(ws_path, saved, set())
+    listed, rows, problems = check_workspace(ws_path, saved, set(), unique_names=False)
     for rc, _, err in outs:
         if rc != 0:
             problems.append(f"writer exited {rc}: {err[-500:]}")

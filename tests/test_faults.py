@@ -18,8 +18,9 @@ SAVER_KILLS = 6
 INGEST_KILLS = 4
 
 
-def test_killed_saver_leaves_only_whole_snapshots(tmp_path):
-    ws_path = tmp_path / "ws" / "workspace.duckdb"
+def test_killed_saver_leaves_only_whole_snapshots(workspace_target):
+    """On both backends (the PostgreSQL one on a throwaway cluster): a killed saver loses nothing it reported."""
+    ws_path = workspace_target
     saved_total = 0
     for seed in range(SAVER_KILLS):
         out = fh.kill_saver(ws_path, seed=100 + seed, max_delay_s=1.2)

@@ -21,7 +21,7 @@ import pytest
 
 from chokepoint import cli, db, export, ingest, regimes, scenarios
 from chokepoint.stockpile_csv import MAX_BYTES, parse_stockpile_csv
-from chokepoint.workspace import SnapshotNotFound, Workspace, WorkspaceError
+from chokepoint.workspace import SnapshotNotFound, WorkspaceError
 
 ROOT = Path(__file__).resolve().parent.parent
 BACI = ROOT / "tests" / "fixtures" / "baci_hs92_v202601"
@@ -34,8 +34,8 @@ GOOD_CSV = b"site,material,on_hand,monthly_use,supplier_country,supplier_share\n
 
 
 # ---------------------------------------------------------------------------- workspace
-def test_hostile_snapshot_names_are_stored_as_labels_only(tmp_path):
-    ws = Workspace(tmp_path / "ws" / "workspace.duckdb")
+def test_hostile_snapshot_names_are_stored_as_labels_only(tmp_path, any_ws):
+    ws = any_ws                                           # on both backends (DuckDB file, PostgreSQL)
     res = parse_stockpile_csv(GOOD_CSV)
     ws.list("local")
     files_before = sorted(p.name for p in tmp_path.rglob("*"))
@@ -53,11 +53,8 @@ def test_hostile_snapshot_names_are_stored_as_labels_only(tmp_path):
     # nothing outside the workspace file was created, read or dropped
     assert set(sorted(p.name for p in tmp_path.rglob("*"))) - set(files_before) <= {"workspace.duckdb.wal"}
     assert not Path("/tmp/evil.db").exists() and not Path("/tmp/leak.csv").exists()
-    con = duckdb.connect(str(ws.path), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    finally:
-        con.close()
+    with ws._session() as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables")}
     assert {"snapshots", "snapshot_lines", "meta"} <= tables
     # hostile snapshot ids and tenants are "not found" / refused, never interpreted
     for bad in HOSTILE:

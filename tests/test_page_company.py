@@ -29,8 +29,12 @@ BAD = ("site,material,on_hand,monthly_use,supplier_country\n"
 
 
 @pytest.fixture
-def at(tmp_path, monkeypatch) -> AppTest:
+def at(tmp_path, monkeypatch, request) -> AppTest:
+    """The Company page; on the embedded workspace, or on PostgreSQL when parametrised indirectly."""
     monkeypatch.setenv("CHOKEPOINT_WORKSPACE", str(tmp_path / "ws.duckdb"))
+    monkeypatch.delenv("CHOKEPOINT_WORKSPACE_URL", raising=False)
+    if getattr(request, "param", "duckdb") == "postgresql":
+        monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", request.getfixturevalue("pg_cluster").create_database())
     app = AppTest.from_file(APP, default_timeout=90)
     app.run()
     app.switch_page("pages/company.py").run()
@@ -125,6 +129,7 @@ def test_what_if_safety_stock_share_switch_and_regime(at):
     assert not at.exception
 
 
+@pytest.mark.parametrize("at", ["duckdb", "postgresql"], indirect=True)
 def test_workspace_save_list_open_rename_compare_delete(at):
     upload(at, "stock.csv", GOOD)
     at.text_input(key="company_save_name").set_value("March").run()
@@ -172,3 +177,23 @@ def _name(at: AppTest, sid: str) -> str:
 def _store(at: AppTest):
     from chokepoint.workspace import Workspace
     return Workspace.default()
+
+
+def test_unreachable_workspace_server_leaves_the_page_working_read_only(tmp_path, monkeypatch):
+    """CHOKEPOINT_WORKSPACE_URL points at a port nobody listens on: one warning, no traceback, the upload
+    and its results still work, saving is off."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", f"postgresql://chokepoint:pw@127.0.0.1:{port}/gone")
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.run()
+    app.switch_page("pages/company.py").run()
+    assert not app.exception, app.exception
+    warn = " ".join(w.value for w in app.warning)
+    assert f"127.0.0.1:{port}/gone is unreachable" in warn and "saving is off" in warn and "pw@" not in warn
+    upload(app, "stock.csv", GOOD)
+    assert not app.exception
+    assert app.button(key="company_save").disabled
+    assert frame(app, "company_results") is not None

@@ -1,4 +1,7 @@
-"""Workspace: saved uploads as named, per-tenant snapshots in a DuckDB file.
+"""Workspace: saved uploads as named, per-tenant snapshots, on both backends.
+
+Every test that takes ``ws`` runs twice: on the embedded DuckDB file and on a real PostgreSQL
+database (a throwaway cluster started by the ``pg_cluster`` fixture in conftest.py).
 
 FIXTURES: the CSVs below are generated here; sites ("EXAMPLE plant A") and quantities are
 INVENTED test values. Every workspace lives in pytest's tmp_path, never in the repo or the
@@ -45,12 +48,21 @@ def _parsed(raw: bytes, filename: str = "stock.csv"):
 
 
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
-    return Workspace(tmp_path / "ws" / "workspace.duckdb")
+def ws(any_ws):
+    return any_ws
 
 
-def _count(path: Path, sql: str) -> int:
-    con = duckdb.connect(str(path), read_only=True)
+def _target(ws) -> str:
+    return ws.url if ws.backend == "postgresql" else str(ws.path)
+
+
+def _count(ws, sql: str) -> int:
+    """A count over the workspace's own tables, outside the operations under test."""
+    if ws.backend == "postgresql":
+        import psycopg
+        with psycopg.connect(ws.url) as con:
+            return con.execute(sql).fetchone()[0]
+    con = duckdb.connect(str(ws.path), read_only=True)
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -85,7 +97,7 @@ def test_rename_and_delete(ws):
         ws.open("local", a.snapshot_id)
     with pytest.raises(SnapshotNotFound):
         ws.delete("local", a.snapshot_id)
-    assert _count(ws.path, f"SELECT count(*) FROM snapshot_lines WHERE snapshot_id = '{a.snapshot_id}'") == 0
+    assert _count(ws, f"SELECT count(*) FROM snapshot_lines WHERE snapshot_id = '{a.snapshot_id}'") == 0
 
 
 def test_compare_two_snapshots(ws):
@@ -183,19 +195,19 @@ def test_tenant_for_local_and_login():
 # ---------------------------------------------------------------------------- atomic saves
 def test_exception_inside_the_transaction_leaves_only_whole_snapshots(ws, monkeypatch):
     keep = ws.save("local", "kept", _parsed(FILE_A), FILE_A)
-    real = ws_mod._insert_lines
+    real = ws._insert_lines
 
     def half_then_fail(con, sid, tenant, lines):
         real(con, sid, tenant, lines.iloc[:2])          # half the lines are written ...
         raise RuntimeError("disk full (simulated)")     # ... then the save dies
 
-    monkeypatch.setattr(ws_mod, "_insert_lines", half_then_fail)
+    monkeypatch.setattr(ws, "_insert_lines", half_then_fail)
     with pytest.raises(RuntimeError, match="simulated"):
         ws.save("local", "broken", _parsed(FILE_B), FILE_B)
-    monkeypatch.setattr(ws_mod, "_insert_lines", real)
+    monkeypatch.setattr(ws, "_insert_lines", real)
     assert [i.snapshot_id for i in ws.list("local")] == [keep.snapshot_id]
-    assert _count(ws.path, "SELECT count(*) FROM snapshot_lines") == keep.rows
-    assert _count(ws.path, "SELECT count(*) FROM snapshots") == 1
+    assert _count(ws, "SELECT count(*) FROM snapshot_lines") == keep.rows
+    assert _count(ws, "SELECT count(*) FROM snapshots") == 1
     # the workspace still works afterwards
     ws.save("local", "after", _parsed(FILE_B), FILE_B)
     assert len(ws.list("local")) == 2
@@ -206,13 +218,14 @@ _KILLED_SAVE = textwrap.dedent("""
     from chokepoint import workspace as w
     from chokepoint.stockpile_csv import parse_stockpile_csv
     raw = open(sys.argv[2], "rb").read()
-    real = w._insert_lines
+    ws = w.open_workspace(sys.argv[1])
+    real = ws._insert_lines
     def slow(con, sid, tenant, lines):
         real(con, sid, tenant, lines)       # every line written, not yet committed
         print("INSIDE", flush=True)
         time.sleep(120)
-    w._insert_lines = slow
-    w.Workspace(sys.argv[1]).save("local", "never committed", parse_stockpile_csv(raw), raw)
+    ws._insert_lines = slow
+    ws.save("local", "never committed", parse_stockpile_csv(raw), raw)
 """)
 
 
@@ -220,7 +233,7 @@ def test_killed_process_mid_save_leaves_only_whole_snapshots(ws, tmp_path):
     keep = ws.save("local", "kept", _parsed(FILE_A), FILE_A)
     src = tmp_path / "b.csv"
     src.write_bytes(FILE_B)
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, str(ws.path), str(src)],
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, _target(ws), str(src)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:
@@ -230,7 +243,7 @@ def test_killed_process_mid_save_leaves_only_whole_snapshots(ws, tmp_path):
         proc.kill()                      # SIGKILL: no rollback, no cleanup
         proc.wait(10)
     assert [i.snapshot_id for i in ws.list("local")] == [keep.snapshot_id]
-    assert _count(ws.path, "SELECT count(*) FROM snapshot_lines") == keep.rows
+    assert _count(ws, "SELECT count(*) FROM snapshot_lines") == keep.rows
     snap = ws.open("local", keep.snapshot_id)
     assert snap.info.rows == len(snap.lines) == 4
 
@@ -243,7 +256,9 @@ _HOLD_LOCK = textwrap.dedent("""
 """)
 
 
-def test_another_process_holding_the_lock_is_reported_as_busy(ws, monkeypatch):
+def test_another_process_holding_the_lock_is_reported_as_busy(tmp_path, monkeypatch):
+    """DuckDB only: its file lock keeps other processes out (PostgreSQL has no such lock)."""
+    ws = Workspace(tmp_path / "ws" / "workspace.duckdb")
     ws.save("local", "kept", _parsed(FILE_A), FILE_A)
     monkeypatch.setattr(ws_mod, "_BUSY_RETRY_S", 0.3)
     proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(ws.path)], stdout=subprocess.PIPE)
@@ -275,4 +290,102 @@ def test_concurrent_sessions_in_one_process(ws):
         t.join()
     assert not errors, errors
     assert len(ws.list("local")) == 20
-    assert _count(ws.path, "SELECT count(*) FROM snapshot_lines") == 20 * 4
+    assert _count(ws, "SELECT count(*) FROM snapshot_lines") == 20 * 4
+
+
+# ---------------------------------------------------------------------------- backends, schema versions
+def test_schema_is_versioned_by_the_migration_table(ws):
+    ws.list("local")
+    assert ws.migrations() == [(m.version, m.name) for m in ws.MIGRATIONS]
+    assert ws_mod.SCHEMA_VERSION == max(m.version for m in ws.MIGRATIONS)
+    assert _count(ws, "SELECT count(*) FROM schema_migrations") == len(ws.MIGRATIONS)
+    # a second store on the same workspace (another replica or process) applies nothing twice
+    again = ws_mod.open_workspace(_target(ws))
+    try:
+        assert len(again.list("local")) == 0 and again.migrations() == ws.migrations()
+    finally:
+        again.close()
+
+
+def test_a_workspace_from_a_newer_version_is_refused_not_written(ws):
+    ws.list("local")
+    import datetime as dt
+    with ws._transaction() as con:
+        con.execute("INSERT INTO schema_migrations VALUES (%(v)s, 'from the future', %(at)s)",
+                    {"v": 999, "at": dt.datetime(2030, 1, 1)})
+    newer = ws_mod.open_workspace(_target(ws))
+    if newer.backend == "duckdb":
+        ws_mod.duckdb_backend._READY.clear()        # a fresh process would check again
+    try:
+        with pytest.raises(WorkspaceError, match="schema version 999, newer than this Chokepoint"):
+            newer.list("local")
+    finally:
+        newer.close()
+
+
+def test_an_old_embedded_file_without_the_migration_table_is_upgraded_in_place(tmp_path):
+    """Files written by the first schema version have meta.schema_version = 1 and no schema_migrations."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for stmt in ws_mod.Workspace.MIGRATIONS[0].statements:
+        con.execute(stmt)
+    con.execute("INSERT INTO snapshots VALUES ('0123456789abcdef', 'local', 'old', TIMESTAMP '2025-01-01', "
+                "'x', 0, 'a.csv', NULL, NULL, NULL, NULL, ''::BLOB)")
+    con.close()
+    ws = Workspace(path)
+    assert [i.name for i in ws.list("local")] == ["old"]
+    assert [v for v, _ in ws.migrations()] == [1, 2]
+
+
+def test_open_workspace_picks_the_backend_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("CHOKEPOINT_WORKSPACE_URL", raising=False)
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE", str(tmp_path / "w.duckdb"))
+    assert isinstance(ws_mod.open_workspace(), Workspace)
+    assert Workspace.default().path == tmp_path / "w.duckdb"
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", "postgresql://u:secret@db.example.invalid:5433/chk")
+    pg = ws_mod.open_workspace()
+    assert isinstance(pg, ws_mod.PostgresWorkspace) and pg.backend == "postgresql"
+    assert "secret" not in pg.describe() and "db.example.invalid:5433/chk" in pg.describe()
+    monkeypatch.setenv("CHOKEPOINT_WORKSPACE_URL", "mysql://u:secret@db/x")     # a wrong scheme: never a file path
+    bad = ws_mod.open_workspace()
+    assert isinstance(bad, ws_mod.PostgresWorkspace)
+    with pytest.raises(ws_mod.WorkspaceUnavailable, match=r"must start with postgresql://.*CHOKEPOINT_WORKSPACE_URL") as ei:
+        bad.list("local")
+    assert "secret" not in str(ei.value) and not list(tmp_path.glob("mysql*"))
+
+
+def test_unreachable_server_is_one_clear_error_not_a_traceback(pg_cluster):
+    """A server that does not answer: WorkspaceUnavailable, one line, no password, fast on repeat."""
+    import socket
+    import time
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]                    # nothing listens here once closed
+    ws = ws_mod.PostgresWorkspace(f"postgresql://chokepoint:hunter2@127.0.0.1:{port}/nowhere")
+    try:
+        for call in (lambda: ws.list("local"), lambda: ws.save("local", "x", _parsed(FILE_A), FILE_A),
+                     lambda: ws.open("local", "0123456789abcdef")):
+            t0 = time.monotonic()
+            with pytest.raises(ws_mod.WorkspaceUnavailable) as ei:
+                call()
+            msg = str(ei.value)
+            assert "\n" not in msg and "hunter2" not in msg, msg
+            assert f"127.0.0.1:{port}/nowhere is unreachable" in msg
+            assert isinstance(ei.value, WorkspaceError)
+        assert time.monotonic() - t0 < 1.0, "after a failure, calls fail fast instead of waiting again"
+    finally:
+        ws.close()
+
+
+def test_a_server_restart_costs_no_error(pg_cluster):
+    """Pooled connections are checked before use: after the server drops them, the next call reconnects."""
+    import psycopg
+    ws = ws_mod.PostgresWorkspace(pg_cluster.create_database())
+    try:
+        info = ws.save("local", "before", _parsed(FILE_A), FILE_A)
+        with psycopg.connect(ws.url, autocommit=True) as con:
+            con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'chokepoint' AND pid <> pg_backend_pid()")
+        assert [i.snapshot_id for i in ws.list("local")] == [info.snapshot_id]
+    finally:
+        ws.close()

@@ -148,13 +148,14 @@ def current_tenant() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _workspace(path: str):
+def _workspace(target: str):
     from .. import workspace as ws
-    return ws.Workspace(path)
+    return ws.open_workspace(target)
 
 
 def workspace():
-    """The shared Workspace (a path holder: every operation opens and closes its own connection;
-    data is filtered per tenant in SQL, so sharing the object across sessions is safe)."""
+    """The shared workspace store: the DuckDB file, or PostgreSQL when CHOKEPOINT_WORKSPACE_URL is
+    set (one connection pool per process). Data is filtered per tenant in SQL, so sharing the
+    object across sessions is safe."""
     from .. import workspace as ws
-    return _workspace(str(ws.Workspace.default_path()))
+    return _workspace(ws.default_target())
