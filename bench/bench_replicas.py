@@ -27,11 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.nginx_proxy import ROUTE_COOKIE, Nginx, free_port
+from tests.pg_cluster import PgCluster, pg_bin
 
-from nginx_proxy import ROUTE_COOKIE, Nginx, free_port  # noqa: E402
-from pg_cluster import PgCluster, pg_bin  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_replica(tmp: Path, port: int, env: dict) -> subprocess.Popen:

@@ -21,15 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from chokepoint.stockpile_csv import parse_stockpile_csv
+from chokepoint.workspace import open_workspace
+from tests import fault_harness as fh
+from tests.pg_cluster import PgCluster, pg_bin
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-import fault_harness as fh  # noqa: E402
-from pg_cluster import PgCluster, pg_bin  # noqa: E402
-
-from chokepoint.stockpile_csv import parse_stockpile_csv  # noqa: E402
-from chokepoint.workspace import open_workspace  # noqa: E402
 
 
 def _pct(xs: list[float], q: float) -> float:

@@ -129,7 +129,7 @@ def pg_cluster():
 
     Skips where Debian's postgresql is not installed; fails in CI (CI=true), where `make test`
     installs it."""
-    from pg_cluster import PgCluster, pg_bin
+    from tests.pg_cluster import PgCluster, pg_bin
     bindir = pg_bin()
     if bindir is None:
         if os.environ.get("CI"):

@@ -7,9 +7,9 @@ import re
 import time
 
 import pytest
-from conftest import Server
 
 from tests import hostile_corpus as hc
+from tests.conftest import Server
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -10,10 +10,9 @@ import subprocess
 import sys
 import time
 
-import fault_harness as fh
-
 from chokepoint import cli, ingest
 from chokepoint.ingest.sync import sync_dataset, tree_digest
+from tests import fault_harness as fh
 
 SYNC = ("import sys\nfrom chokepoint.ingest.sync import sync_dataset\nprint('READY', flush=True)\n"
         "sync_dataset(sys.argv[1], sys.argv[2])\nprint('DONE', flush=True)\n")

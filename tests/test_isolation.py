@@ -118,7 +118,7 @@ def _downloads(page, tmp: Path, labels=TABLE_EXPORTS) -> list[tuple[str, bytes]]
 # ---------------------------------------------------------------------------- live, with login
 @pytest.fixture(scope="module")
 def login_server(tmp_path_factory):
-    from conftest import Server
+    from tests.conftest import Server
     with mock_provider() as issuer:
         server = Server(tmp_path_factory.mktemp("login-server"), secrets=auth_secrets(issuer))
         server.issuer = issuer

@@ -24,10 +24,11 @@ import signal
 import urllib.request
 from pathlib import Path
 
-import fault_harness as fh
 import pytest
-from nginx_proxy import NGINX, ROUTE_COOKIE, Nginx
-from oidc_mock import login, mock_provider
+
+from tests import fault_harness as fh
+from tests.nginx_proxy import NGINX, ROUTE_COOKIE, Nginx
+from tests.oidc_mock import login, mock_provider
 
 pytestmark = [pytest.mark.replicas, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -55,7 +56,7 @@ def stack(pg_cluster, tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("nginx is missing (apt-get install nginx): the replica test needs it")
         pytest.skip("nginx is not installed")
-    from conftest import Server, _free_port
+    from tests.conftest import Server, _free_port
     url = pg_cluster.create_database("replicas")
     cookie_secret = secrets.token_hex(32)
     # the proxy's port must be known before the replicas start (it is in their redirect_uri)

@@ -11,7 +11,7 @@ HS codes joined in (everything else dropped during the scan), numeric codes mapp
 release's own country file, and written as ``trade_flows/year=YYYY/*.parquet``. Zip members are
 copied one at a time to a scratch file (DuckDB cannot read inside a zip), never into memory.
 Any malformed line aborts the ingest with the file, the line and the reason; the previous copy of
-the dataset is only replaced once the new one is complete (see common.Staging).
+the dataset is only replaced once the new one is complete (see storage.Staging).
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ live one. ``sync_dataset(src, home)``:
 
 1. computes the source's tree digest (sha256 over every file's relative path and sha256);
 2. copies the whole folder into a staging folder of the target home (``.tmp-<name>-<rand>``, which
-   readers never list) — the same :class:`~chokepoint.ingest.common.Staging` an ingest uses;
+   readers never list) — the same :class:`~chokepoint.ingest.storage.Staging` an ingest uses;
 3. re-computes the digest of the copy and refuses it if it differs (the source changed or the copy
    was damaged: nothing is installed);
 4. swaps it in with the ingest's atomic two-rename commit under the data home's lock.
@@ -22,7 +22,8 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from .common import IngestError, Staging, data_home, digest_file
+from .common import IngestError
+from .storage import Staging, data_home, digest_file
 
 
 def tree_digest(folder: Path, *, skip: tuple[str, ...] = (".src",)) -> str:
