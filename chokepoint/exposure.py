@@ -31,7 +31,7 @@ Definitions (per importer c, material = a set of HS lines, year, basis = value o
    magnets: magnet makers everywhere run on refined rare earths, so 5 applies, raised to the
    supplier's own China share of magnet imports when that is higher (a re-exporter);
 5. China's share of world production at the upstream stage (refining 91% for rare earths,
-   primary magnesium 95%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
+   primary magnesium 88%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
 
 Evidence 5 (and published figures more than four years older than the trade year) is marked
 ``thin``: the page and the CLI say where the look-through rests on the world fallback. Everything here is pure (DataFrames in, DataFrames out) except ``load``, which runs
