@@ -150,6 +150,32 @@ def hs_codes() -> dict[str, dict[str, str]]:
     return {r["hs6"]: r for r in _read_csv("hs_codes.csv")}
 
 
+def proxy_lines(material_id: str) -> tuple[tuple[str, str], ...]:
+    """(HS code, what the line covers) for each HS line that measures the material only as a proxy.
+
+    A material is measured exactly when one of its lines is declared as its own in hs_codes.csv
+    (``material_id`` of the line = the material; a material spanning several lines, like mixed
+    rare-earth compounds, owns at least one). Otherwise every line it maps to is wider than it:
+    NdFeB magnets are measured by HS 850511 (all metal magnets), titanium sponge by all of HS 810820.
+    """
+    codes = hs_codes()
+    mat = materials().get(material_id)
+    if mat is None or any(codes.get(h, {}).get("material_id") == material_id for h in mat.hs6):
+        return ()
+    return tuple((h, codes[h].get("scope", "") or codes[h]["description"]) for h in mat.hs6 if h in codes)
+
+
+def scope_note(material_id: str) -> str:
+    """One sentence for headings, subtitles, exports and JSON when the HS line is wider than the
+    material ("HS 850511, all metal magnets — used as a proxy for NdFeB permanent magnets"); ""
+    when the material is measured exactly (or is not in the catalogue)."""
+    lines = proxy_lines(material_id)
+    if not lines:
+        return ""
+    where = "; ".join(f"HS {h}, {what}" for h, what in lines)
+    return f"{where} — used as a proxy for {materials()[material_id].short_name}"
+
+
 @lru_cache(maxsize=1)
 def _material_index() -> dict[str, str]:
     idx: dict[str, str] = {}

@@ -54,9 +54,10 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     rows = pd.DataFrame(doc["suppliers"])
     rows.insert(1, "supplier_name", rows["supplier"].map(catalog.country_name))
     if args.format == "csv":
-        rows = rows.assign(importer=doc["importer"], material=doc["material"], year=doc["year"], basis=doc["basis"])
-        cols = ["importer", "material", "year", "basis"] + [c for c in rows.columns
-                                                            if c not in ("importer", "material", "year", "basis")]
+        head = ["importer", "material", "scope_note", "year", "basis"]
+        rows = rows.assign(importer=doc["importer"], material=doc["material"], scope_note=doc["scope_note"] or "",
+                           year=doc["year"], basis=doc["basis"])
+        cols = head + [c for c in rows.columns if c not in head]
         export.safe_frame(rows[cols]).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
 
@@ -65,6 +66,10 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     print(f"{doc['importer_name']} ({doc['importer']}) · {doc['material_label']} · {doc['year']} · by {doc['basis']}")
     print(f"China direct {p(doc['china_share_direct'])} · through third countries {p(doc['china_share_indirect'])}"
           f" · total {p(doc['china_share_total'])}")
+    if doc["scope_note"]:
+        print(f"scope: {doc['scope_note']}")
+    print(f"import reliance {p(doc['import_reliance'])}" if doc["import_reliance"] is not None
+          else f"import reliance: {doc['import_reliance_state']}")
     top = catalog.country_name(doc["top_supplier"]) if doc["top_supplier"] else "n/a"
     print(f"HHI {doc['hhi']:.3f} (ROW as one supplier; {doc['hhi_min']:.3f} without it) · top supplier {top}"
           f" {p(doc['top_share'])}")

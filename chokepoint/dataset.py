@@ -9,6 +9,7 @@ and validates the contracts; it returns every violation, not just the first.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from . import catalog, tables
+from .constants import WORLD
 
 DATA = catalog.ROOT / "data"
 
@@ -166,9 +168,47 @@ def _column_check_problems(name: str, df: pd.DataFrame, t: tables.Table) -> list
     for col in t.columns_with("material"):
         for m in sorted(set(df[col].dropna()) - mats):
             problems.append(f"{name}: {col} {m!r} is not in the materials catalogue")
+    for col in t.columns_with("world_total"):
+        problems += _world_total_problems(name, df, col)
     selectors = set(catalog.selector_names())
     for col in t.columns_with("selector"):
         flat = {x for v in df[col].dropna() for x in (v if not isinstance(v, str) else [v])}
         for m in sorted(flat - selectors):
             problems.append(f"{name}: {col} {m!r} is not a catalogue material or group")
+    return problems
+
+
+#: World totals are published rounded (USGS: three significant figures), so country rows may sum
+#: to a little more than the world row; more than this fraction above it is an error.
+WORLD_ROUNDING = 0.01
+
+
+def edition(source: str) -> str:
+    """The edition a production row comes from: "USGS MCS 2026" for any citation of Mineral
+    Commodity Summaries 2026 (primary or relayed), else the citation itself."""
+    m = re.search(r"Mineral Commodity Summaries (\d{4})", str(source))
+    return f"USGS MCS {m.group(1)}" if m else str(source)
+
+
+def _world_total_problems(name: str, df: pd.DataFrame, col: str) -> list[str]:
+    """Country rows above their world total, or a world total and country rows from different
+    editions (a world figure of one edition with country figures of another cannot be compared)."""
+    problems: list[str] = []
+    d = df.dropna(subset=[col]).assign(_edition=df["source"].map(edition))
+    for (year, mat, stage), g in d.groupby(["year", "material_id", "stage"], sort=True):
+        world = g[g["country"] == WORLD]
+        if world.empty:
+            continue
+        where = f"{name}: {mat} {stage} {year}"
+        eds = sorted(set(g["_edition"]))
+        if len(eds) > 1:
+            problems.append(f"{where} mixes editions ({'; '.join(eds)}): take the world total and the "
+                            "country rows from one edition")
+        total = float(world[col].iloc[0])
+        countries = g[g["country"] != WORLD]
+        for _, r in countries[countries[col] > total].iterrows():
+            problems.append(f"{where}: {r['country']} {r[col]:,.0f} t is above the world total {total:,.0f} t")
+        s = float(countries[col].sum())
+        if s > total * (1 + WORLD_ROUNDING):
+            problems.append(f"{where}: the countries sum to {s:,.0f} t, above the world total {total:,.0f} t")
     return problems

@@ -31,7 +31,7 @@ Definitions (per importer c, material = a set of HS lines, year, basis = value o
    magnets: magnet makers everywhere run on refined rare earths, so 5 applies, raised to the
    supplier's own China share of magnet imports when that is higher (a re-exporter);
 5. China's share of world production at the upstream stage (refining 91% for rare earths,
-   primary magnesium 95%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
+   primary magnesium 88%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
 
 Evidence 5 (and published figures more than four years older than the trade year) is marked
 ``thin``: the page and the CLI say where the look-through rests on the world fallback. Everything here is pure (DataFrames in, DataFrames out) except ``load``, which runs
@@ -128,7 +128,15 @@ def material_label(material: str, hs6: tuple[str, ...]) -> str:
         desc = catalog.hs_codes().get(hs6[0], {}).get("description", "")
         return f"HS {codes}" + (f" ({desc.split(',')[0]})" if desc else "")
     name = catalog.materials()[material].name
+    lines = catalog.proxy_lines(material)
+    if lines:  # the HS line is wider than the material: say so wherever the label goes
+        return f"{name} (proxy: " + "; ".join(f"HS {h}, {what}" for h, what in lines) + ")"
     return name if "HS" in name else f"{name} (HS {codes})"
+
+
+def scope_note(material: str) -> str:
+    """The selection's scope sentence ("" for an HS code or a material its lines measure exactly)."""
+    return "" if material.startswith("hs:") else catalog.scope_note(material)
 
 
 def resolve_material(text: str) -> tuple[str, tuple[str, ...]]:
@@ -328,6 +336,69 @@ def reliance_label(row) -> str:
     return lab
 
 
+#: States of an import-reliance figure; only COMPUTED carries a number (always in [0, 1]).
+COMPUTED = "computed"
+NO_CONSUMPTION = "no consumption figure"
+NET_EXPORTER = "net exporter"
+
+
+def consumption_material(material: str, hs6: tuple[str, ...]) -> str | None:
+    """The catalogue material whose consumption figure answers a selection (an HS code's own material)."""
+    if material.startswith("hs:"):
+        return catalog.hs_codes().get(hs6[0], {}).get("material_id") or None
+    return material
+
+
+def reliance_state(row: Any) -> tuple[float | None, str]:
+    """(import reliance or None, state) for one row of ``exposure_import_reliance`` (None: no row).
+
+    A share is given only where the consumption figure and the traded HS lines have the same scope
+    and the ratio is a share; otherwise the state says why, in this order: no consumption figure,
+    scope mismatch (the consumption figure is narrower than the HS line: NdFeB demand vs all metal
+    magnets), no trade flows, net exporter, consumption derived from imports (a tautology, not a
+    figure), net imports above consumption (years or coverage differ).
+    """
+    if row is None:
+        return None, NO_CONSUMPTION
+    lines = catalog.proxy_lines(row["material_id"])
+    if lines:
+        mat = catalog.materials()[row["material_id"]].short_name
+        what = "; ".join(f"HS {h}, {w}" for h, w in lines)
+        return None, f"scope mismatch: {mat} consumption vs {what}"
+    imports = row["imports_t"]
+    if imports is None or pd.isna(imports):
+        return None, "no trade flows for its HS lines in this dataset"
+    net = float(row["net_imports_t"])
+    if net <= 0:
+        return None, NET_EXPORTER
+    if row["consumption_basis"] == "derived":
+        return None, f"{NO_CONSUMPTION} (the derived estimate is imports, so reliance would be ~100% by construction)"
+    value = row["import_reliance"]
+    if value is None or pd.isna(value):
+        return None, NO_CONSUMPTION
+    if value > 1:
+        return None, "not a share: net imports exceed the consumption figure (years or coverage differ)"
+    return float(value), COMPUTED
+
+
+def reliance_states(rel: pd.DataFrame) -> pd.DataFrame:
+    """``exposure_import_reliance`` rows with ``import_reliance`` kept only where it is a share in
+    [0, 1] and ``import_reliance_state`` saying why not elsewhere (pages, exports and the CLI)."""
+    out = rel.copy()
+    states = [reliance_state(r) for _, r in rel.iterrows()]
+    out["import_reliance"] = pd.array([v for v, _ in states], dtype="Float64")
+    out["import_reliance_state"] = [st for _, st in states]
+    return out
+
+
+def reliance_for(sel: Selection, run: Runner) -> tuple[float | None, str]:
+    """Import reliance of the selection's importer for its material, with its state."""
+    mid = consumption_material(sel.material, sel.hs6)
+    rel = run("exposure_import_reliance", country=sel.importer, year=sel.year)
+    rows = rel[rel["material_id"] == mid]
+    return reliance_state(None if rows.empty else rows.iloc[0])
+
+
 # ------------------------------------------------------------------ loading (runs queries)
 def dependence_for(sel: Selection, hs6: str, run: Runner, suppliers: list[str],
                    bilateral: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -372,6 +443,10 @@ def load(sel: Selection, run: Runner | None = None) -> Exposure:
     summary.update(lt)
     up = UPSTREAM.get(sel.hs6[0])
     summary["upstream_input"] = up.input_label if up else None
+    summary["import_reliance"], summary["import_reliance_state"] = reliance_for(sel, run)
+    summary["scope_note"] = scope_note(sel.material)
+    if summary["scope_note"]:
+        notes.append(f"Scope: {summary['scope_note']}.")
     if up is None:
         notes.append(f"No upstream mapping for HS {sel.hs6[0]}: indirect exposure is not available.")
     if not summary["china_listed"] and summary["row_share"] > 0:
@@ -445,6 +520,9 @@ def to_json(exp: Exposure) -> dict:
         "hhi": num(s["hhi"]), "hhi_min": num(s["hhi_min"]),
         "top_supplier": s["top_supplier"], "top_share": num(s["top_share"]),
         "upstream_input": s["upstream_input"], "thin_share": num(s["thin_share"]),
+        "scope_note": s.get("scope_note") or None,
+        "import_reliance": num(s.get("import_reliance")),
+        "import_reliance_state": s.get("import_reliance_state"),
         "suppliers": [
             {"supplier": r.supplier, "share": num(r.share), "value_usd": num(r.value_usd),
              "quantity_t": num(r.quantity_t), "dependence_on_china": num(r.dependence),

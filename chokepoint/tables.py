@@ -26,7 +26,10 @@ BUILD_SQL = catalog.ROOT / "queries" / "build"
 #: DuckDB column types a table may declare.
 TYPES = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "VARCHAR[]")
 #: Contract checks a column may declare (see :func:`chokepoint.dataset.check`).
-CHECKS = ("share", "nonneg", "iso3", "material", "selector")
+#: ``world_total`` (a quantity column beside country, year, material_id, stage and source): the
+#: country rows of one year, material and stage come from one edition of their source and sum to
+#: at most the WLD row (within WORLD_ROUNDING, as world totals are published rounded).
+CHECKS = ("share", "nonneg", "iso3", "material", "selector", "world_total")
 _TABLE_FIELDS = ("title", "producer", "url", "licence", "sources", "key", "caveats", "columns")
 _COLUMN_FIELDS = ("type", "unit", "description", "checks")
 

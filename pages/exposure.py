@@ -89,12 +89,14 @@ ui.chart(view.profile)
 rel = ui.query("exposure_import_reliance", country=country, year=int(year))
 if not rel.empty:
     rel["reliance_basis"] = rel.apply(exposure.reliance_label, axis=1)
-    st.markdown(f"**Import reliance of {cname}** — net imports / apparent consumption, where a consumption "
-                "figure exists. Rows on a *derived* basis are **ESTIMATES**.")
-    st.dataframe(rel[["material_name", "import_reliance", "reliance_basis", "apparent_consumption_t",
+    rel = exposure.reliance_states(rel)  # a share only where consumption and trade have one scope
+    st.markdown(f"**Import reliance of {cname}** — net imports / apparent consumption, shown only where the "
+                "consumption figure and the HS line have the same scope; otherwise the state says why.")
+    st.dataframe(rel[["material_name", "import_reliance", "import_reliance_state", "reliance_basis", "apparent_consumption_t",
                       "consumption_basis", "net_imports_t", "production_t", "source"]],
                  hide_index=True, width="stretch",
                  column_config={"import_reliance": st.column_config.NumberColumn("import reliance", format="percent"),
+                                "import_reliance_state": st.column_config.TextColumn("state"),
                                 "apparent_consumption_t": st.column_config.NumberColumn("consumption (t)", format="%.0f"),
                                 "net_imports_t": st.column_config.NumberColumn("net imports (t)", format="%.0f"),
                                 "production_t": st.column_config.NumberColumn("production (t)", format="%.0f")})

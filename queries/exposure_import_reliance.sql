@@ -2,7 +2,9 @@
 -- apparent consumption. Net imports = imports - exports of the material's HS lines in $year
 -- (trade_flows; in the built-in extract exports count only where the country is a listed
 -- supplier, so they are a lower bound). Consumption rows with basis 'derived' are ESTIMATES
--- (consumption = imports), so reliance is ~100% by construction there.
+-- (consumption = imports), so reliance is ~100% by construction there. The raw ratio is not
+-- shown as such: exposure.reliance_states keeps it only as a share in [0, 1] with one scope and
+-- otherwise gives a state (scope mismatch, net exporter, no consumption figure).
 -- Params: $country (ISO3), $year (INTEGER).
 -- Output: material_id, material_name, consumption_year, apparent_consumption_t (t/year),
 --         consumption_basis ('published' | 'derived'), consumption_method (text),

@@ -63,3 +63,32 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("importer, material, state", [
+    ("IND", "ndfeb_magnet", "scope mismatch: NdFeB permanent magnets consumption vs HS 850511, all metal magnets"),
+    ("JPN", "titanium_unwrought", "net exporter"),
+    ("USA", "magnesium", "computed"),
+])
+def test_json_import_reliance_is_a_share_or_a_state(importer, material, state):
+    r = run("--importer", importer, "--material", material, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["import_reliance_state"] == state
+    if state == "computed":
+        assert 0 <= doc["import_reliance"] <= 1
+    else:
+        assert doc["import_reliance"] is None
+
+
+def test_scope_note_in_json_table_and_csv():
+    note = "HS 850511, all metal magnets — used as a proxy for NdFeB permanent magnets"
+    doc = json.loads(run("--importer", "IND", "--material", "NdFeB", "--format", "json").stdout)
+    assert doc["scope_note"] == note and "proxy: HS 850511" in doc["material_label"]
+    assert f"scope: {note}" in run("--importer", "IND", "--material", "NdFeB").stdout
+    rows = list(csv.DictReader(io.StringIO(run("--importer", "IND", "--material", "NdFeB", "--format", "csv").stdout)))
+    assert rows[0]["scope_note"] == note
+    sponge = json.loads(run("--importer", "JPN", "--material", "titanium sponge", "--format", "json").stdout)
+    assert sponge["scope_note"].startswith("HS 810820, all unwrought titanium and powders — used as a proxy")
+    assert json.loads(run("--importer", "IND", "--material", "permanent_magnets", "--format", "json").stdout)[
+        "scope_note"] is None

@@ -74,7 +74,8 @@ def test_data_check_passes_and_exits_zero_via_cli():
 
 
 @pytest.mark.parametrize("material,stage,share", [
-    ("rare_earth_concentrate", "mine", 0.69), ("magnesium_metal", "metal", 0.95),
+    # magnesium: USGS MCS 2026, China 953 of 1,080 kt (was the MCS 2025 0.95 mixed with MCS 2026 countries)
+    ("rare_earth_concentrate", "mine", 0.69), ("magnesium_metal", "metal", 0.88),
     ("titanium_sponge", "metal", 0.69), ("ndfeb_magnet", "magnet", 0.94),
 ])
 def test_published_concentration_figures(material, stage, share):
@@ -142,3 +143,69 @@ def test_data_check_catches_datasets_yml_out_of_step_with_tables_yml(tmp_path):
                    encoding="utf-8")
     assert dataset.check(data) == [
         "materials: columns in datasets.yml differ from tables.yml (run `python -m chokepoint data build`)"]
+
+
+def _production_copy(tmp_path, change):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    t = pq.read_table(data / "production.parquet").to_pandas()
+    t = change(t)
+    pq.write_table(pa.Table.from_pandas(t, preserve_index=False), data / "production.parquet")
+    return data
+
+
+def test_data_check_catches_countries_above_the_world_total(tmp_path):
+    """E1's kind: a world total of one edition with country rows that sum above it."""
+    def change(t):
+        mg = (t.material_id == "magnesium_metal") & (t.year == 2024)
+        t.loc[mg & (t.country == "WLD"), "quantity_t"] = 1_000_000.0   # the MCS 2025 world total
+        return t
+    problems = dataset.check(_production_copy(tmp_path, change))
+    assert "production: magnesium_metal metal 2024: the countries sum to 1,084,000 t, above the world total " \
+           "1,000,000 t" in problems, problems
+
+    def one_country(t):
+        ti = (t.material_id == "titanium_sponge") & (t.country == "JPN")
+        t.loc[ti, "quantity_t"] = 400_000.0
+        return t
+    r = subprocess.run([sys.executable, "-m", "chokepoint", "data", "check", "--data-dir",
+                        str(_production_copy(tmp_path / "b", one_country))], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "titanium_sponge metal 2024: JPN 400,000 t is above the world total 320,000 t" \
+        in r.stderr, r.stderr
+
+
+def test_data_check_catches_editions_mixed_under_one_world_total(tmp_path):
+    def change(t):
+        w = (t.material_id == "magnesium_metal") & (t.year == 2024) & (t.country == "WLD")
+        t.loc[w, "source"] = "USGS Mineral Commodity Summaries 2025, Magnesium"
+        return t
+    problems = dataset.check(_production_copy(tmp_path, change))
+    assert any("magnesium_metal metal 2024 mixes editions (USGS MCS 2025; USGS MCS 2026)" in p for p in problems), problems
+
+
+def test_magnesium_2024_is_one_usgs_edition_with_its_flags():
+    """E1 fixed from USGS MCS 2026 (the reference transcription in ../shared/data/real when present)."""
+    p = db.preview("production", 10_000)
+    mg = p[(p.material_id == "magnesium_metal") & (p.year == 2024)].set_index("country")
+    assert set(mg.source) == {"USGS Mineral Commodity Summaries 2026, Magnesium Metal"}
+    assert mg.loc["WLD", "quantity_t"] == 1_080_000 and mg.loc["CHN", "quantity_t"] == 953_000
+    assert mg.drop(index="WLD").quantity_t.sum() <= 1_080_000 * (1 + dataset.WORLD_ROUNDING)
+    assert mg.loc[["RUS", "BRA", "KAZ", "TUR", "IRN"], "estimate"].all()      # "e" in MCS 2026
+    assert not mg.loc[["CHN", "ISR"], "estimate"].any()
+    real = ROOT.parent / "shared" / "data" / "real" / "usgs_mcs_country_2026.csv"
+    if real.is_file():
+        import pandas as pd
+        ref = pd.read_csv(real)
+        ref = ref[(ref.commodity == "magnesium") & (ref.table == "metal")].set_index("country")
+        assert ref.loc["World total (rounded)", "prod_year1"] == "1,080"
+        assert ref.loc["Russia", "prod_year1"] == "e59" and ref.loc["China", "prod_year1"] == "953"
+
+
+def test_control_timeline_cites_the_october_2025_announcements():
+    """E2: the five October elements are in No. 57; No. 61 is the 0.1% rule; No. 70 the suspension."""
+    ev = db.preview("control_events", 100)
+    octo = ev[ev.date.astype(str) == "2025-10-09"].iloc[0]
+    assert "No. 57" in octo.source and "No. 57" in octo.note and "No. 61" in octo.note
+    assert "No. 70" in ev[ev.date.astype(str) == "2025-11-07"].iloc[0].source
+    tech = ev[ev.date.astype(str) == "2023-12-21"].iloc[0]
+    assert "magnet" in tech["items"] and "metal and alloy" in tech["items"]   # E6

@@ -234,3 +234,80 @@ def test_real_world_totals(real_baci):
     assert totals["850511"][1] == pytest.approx(4.96e9, rel=0.005)
     assert totals["810411"][0] == pytest.approx(290_304, rel=0.001)
     assert totals["810820"][0] == pytest.approx(105_886, rel=0.001)
+
+
+# ---------------------------------------------------------------- import reliance: a share or a state
+def test_india_magnets_and_japan_titanium_show_a_state_not_a_number():
+    run = exposure.default_runner()
+    # India's 4,010 t/yr is NdFeB demand; HS 850511 (21,887 t imported) holds all metal magnets: was 541%
+    v, state = exposure.reliance_for(exposure.select("IND", "ndfeb_magnet", 2024, "value", run), run)
+    assert v is None and state == "scope mismatch: NdFeB permanent magnets consumption vs HS 850511, all metal magnets"
+    v, state = exposure.reliance_for(exposure.select("IND", "permanent_magnets", 2024, "value", run), run)
+    assert v is None and state.startswith(exposure.NO_CONSUMPTION)
+    # Japan exports more HS 810820 than it imports (38,341 t vs 6,338 t): was -505%
+    v, state = exposure.reliance_for(exposure.select("JPN", "titanium_unwrought", 2024, "value", run), run)
+    assert (v, state) == (None, exposure.NET_EXPORTER)
+    v, state = exposure.reliance_for(exposure.select("JPN", "titanium_sponge", 2024, "value", run), run)
+    assert v is None and state == exposure.NO_CONSUMPTION
+    v, state = exposure.reliance_for(exposure.select("JPN", "permanent_magnets", 2024, "value", run), run)
+    assert (v, state) == (None, exposure.NET_EXPORTER)  # was -3.5%
+    # a same-scope published consumption figure still gives its share
+    v, state = exposure.reliance_for(exposure.select("USA", "magnesium_metal", 2024, "value", run), run)
+    assert state == exposure.COMPUTED and 0.75 < v < 0.85
+
+
+def test_no_builtin_importer_or_material_gets_reliance_outside_0_1():
+    countries = (set(pd.read_parquet(db.DATA / "consumption.parquet")["country"])
+                 | set(pd.read_parquet(db.DATA / "trade_flows.parquet")["importer"]))
+    seen = 0
+    for c in sorted(countries):
+        rel = exposure.reliance_states(db.run_query("exposure_import_reliance", country=c, year=2024))
+        for r in rel.itertuples():
+            seen += 1
+            assert isinstance(r.import_reliance_state, str) and r.import_reliance_state, (c, r.material_id)
+            if pd.isna(r.import_reliance):
+                assert r.import_reliance_state != exposure.COMPUTED, (c, r.material_id)
+            else:
+                assert 0 <= r.import_reliance <= 1, (c, r.material_id, r.import_reliance)
+                assert r.import_reliance_state == exposure.COMPUTED
+    assert seen > 60  # every importer x material with a consumption row (published or derived)
+
+
+def test_reliance_state_order_on_hand_made_rows():
+    base = {"material_id": "magnesium_metal", "imports_t": 100.0, "net_imports_t": 80.0,
+            "consumption_basis": "published", "import_reliance": 0.8}
+    assert exposure.reliance_state(base) == (0.8, exposure.COMPUTED)
+    assert exposure.reliance_state({**base, "import_reliance": 1.6})[1].startswith("not a share")
+    assert exposure.reliance_state({**base, "net_imports_t": -5.0, "import_reliance": -0.05}) == (None, exposure.NET_EXPORTER)
+    assert exposure.reliance_state({**base, "consumption_basis": "derived"})[1].startswith(exposure.NO_CONSUMPTION)
+    assert exposure.reliance_state({**base, "imports_t": float("nan")})[1].startswith("no trade flows")
+    assert exposure.reliance_state({**base, "material_id": "titanium_sponge"})[1].startswith("scope mismatch: Titanium sponge")
+    assert exposure.reliance_state(None) == (None, exposure.NO_CONSUMPTION)
+
+
+# ---------------------------------------------------------------- scope-honest labels
+def test_scope_note_comes_from_the_catalogue_for_proxies_only():
+    from chokepoint import catalog
+    assert catalog.scope_note("ndfeb_magnet") == "HS 850511, all metal magnets — used as a proxy for NdFeB permanent magnets"
+    assert catalog.scope_note("titanium_sponge").startswith("HS 810820, all unwrought titanium and powders — used as a proxy")
+    for exact in ("permanent_magnets", "titanium_unwrought", "magnesium_metal", "rare_earth_compounds"):
+        assert catalog.scope_note(exact) == "", exact
+    assert exposure.scope_note("hs:850511") == ""
+    assert "proxy: HS 850511, all metal magnets" in exposure.material_label("ndfeb_magnet", ("850511",))
+    assert "proxy" not in exposure.material_label("permanent_magnets", ("850511",))
+
+
+def test_scope_note_reaches_json_and_chart_subtitles():
+    from chokepoint.views import exposure as view_exposure
+    run = exposure.default_runner()
+    sel = exposure.select("IND", "ndfeb_magnet", 2024, "value", run)
+    view = view_exposure.country(sel, run, short="ndfeb permanent magnets")
+    doc = exposure.to_json(view.exposure)
+    assert doc["scope_note"] == "HS 850511, all metal magnets — used as a proxy for NdFeB permanent magnets"
+    assert doc["import_reliance"] is None and doc["import_reliance_state"].startswith("scope mismatch")
+    for spec in (view.sankey, view.ranking, view.map, *view.pack[1:]):
+        assert doc["scope_note"] in spec.subtitle, spec.id
+        assert "(proxy: HS 850511)" in spec.title, spec.id
+    plain = view_exposure.country(exposure.select("IND", "permanent_magnets", 2024, "value", run), run,
+                                  short="metal permanent magnets")
+    assert "proxy" not in plain.sankey.subtitle and exposure.to_json(plain.exposure)["scope_note"] is None

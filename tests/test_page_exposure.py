@@ -45,3 +45,16 @@ def test_material_without_trade_data_says_so():
     assert not at.exception, at.exception
     assert any("No bilateral trade data" in i.value for i in at.info)
     assert not at.metric  # no silent zero
+
+
+def test_ndfeb_heading_names_its_proxy_and_reliance_shows_states_not_impossible_shares():
+    at = _exposure()
+    at.selectbox(key="exp_material_rare_earths").set_value("ndfeb_magnet").run()
+    assert not at.exception, at.exception
+    assert "proxy: HS 850511, all metal magnets" in at.subheader[0].value
+    assert any("used as a proxy for NdFeB" in w.value for w in at.warning)
+    rel = next(df.value for df in at.dataframe if "import_reliance_state" in df.value.columns)
+    ind = rel.set_index("material_name")
+    assert ind.loc["NdFeB permanent magnets", "import_reliance_state"].startswith("scope mismatch")
+    shares = rel["import_reliance"].dropna()
+    assert ((shares >= 0) & (shares <= 1)).all()   # 541% was shown here before

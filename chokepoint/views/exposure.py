@@ -4,7 +4,7 @@ pack."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -124,6 +124,9 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
     ``materials`` limits the profile to those catalogue materials (a pack's choice)."""
     exp = exposure.load(sel, run)
     s, iso, yr, basis = exp.summary, sel.importer, sel.year, sel.basis
+    proxy = catalog.proxy_lines(sel.material) if not sel.material.startswith("hs:") else ()
+    if proxy:  # the HS line is wider than the material: titles say "proxy", subtitles say how
+        short = f"{short} (proxy: HS {', '.join(h for h, _ in proxy)})"
     cname = catalog.country_name(iso)
     prof = exposure.profile(iso, yr, basis, run=run)
     if materials is not None:
@@ -146,6 +149,15 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
         Finding(f"China's total share with look-through: direct plus {pct(s['china_share_indirect'], 1)} "
                 f"through third countries", pct(s["china_share_total"], 1), "%", basis, sankey_spec.source),
     )
-    pack = (prof_spec, sankey_spec, ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes))
-    return CountryExposure(sel, exp, findings, prof_spec, share_map(everyone, value="china_share_direct", **rank_args),
-                           ranking(everyone, **rank_args, notes=rank_notes), sankey_spec, pack)
+    rank_pack = with_scope(ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes), s)
+    sankey_spec = with_scope(sankey_spec, s)
+    pack = (prof_spec, sankey_spec, rank_pack)
+    return CountryExposure(sel, exp, findings, prof_spec,
+                           with_scope(share_map(everyone, value="china_share_direct", **rank_args), s),
+                           with_scope(ranking(everyone, **rank_args, notes=rank_notes), s), sankey_spec, pack)
+
+
+def with_scope(spec: ChartSpec, summary: dict) -> ChartSpec:
+    """The spec with the selection's scope note (HS line used as a proxy) ending its subtitle."""
+    note = summary.get("scope_note")
+    return replace(spec, subtitle=f"{spec.subtitle}. {note}") if note else spec
