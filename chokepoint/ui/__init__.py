@@ -15,6 +15,9 @@ from .. import db, export, ingest
 from ..views.spec import ChartSpec
 from .router import app_routes, route_through_app  # noqa: F401 - app.py and every page call these
 
+#: The browser tab icon, shipped with the package (made by ``assets/make_favicon.py``).
+FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
+
 
 @st.cache_resource(show_spinner=False)
 def _connection(data_dir: str):
