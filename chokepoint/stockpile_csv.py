@@ -176,14 +176,19 @@ class Dialect:
                  "\u00a0": "no-break space", "\u202f": "narrow no-break space"}
         parts = [self.encoding, f"{names[self.delimiter]}-separated"]
         if self.decimal:
-            dec = f"decimal {names[self.decimal]}"
-            if self.decided_by is not None:
-                row, col, text = self.decided_by
-                dec += f" (inferred from row {row}, column {col}: {_show(text)})"
-            parts.append(dec)
+            parts.append(f"decimal {names[self.decimal]}")
         if self.thousands:
             parts.append("thousands separator " + " and ".join(names[t] for t in self.thousands))
         return ", ".join(parts)
+
+    def inferred(self) -> str | None:
+        """Which decimal convention was inferred and from which cell, for the preview:
+        "decimal comma inferred from row 2, column monthly_use ('12,0')"; None when no cell decided it."""
+        if self.decided_by is None or self.decimal is None:
+            return None
+        row, col, text = self.decided_by
+        conv = "decimal comma" if self.decimal == "," else "decimal point"
+        return f"{conv} inferred from row {row}, column {col} ({_show(text)})"
 
 
 @dataclass(frozen=True, eq=False)

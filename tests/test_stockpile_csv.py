@@ -327,7 +327,7 @@ def test_decimal_commas_elsewhere_settle_a_three_digit_point_as_thousands():
     assert res.lines["monthly_use_t"].tolist() == [12.0, 3.0]
     assert res.lines["supplier_share"].tolist() == [0.8, 1.0]
     assert res.dialect.decimal == "," and res.dialect.decided_by == (2, "monthly_use", "12,0")
-    assert "decimal comma (inferred from row 2, column monthly_use: '12,0')" in res.dialect.describe()
+    assert res.dialect.inferred() == "decimal comma inferred from row 2, column monthly_use ('12,0')"
 
 
 def test_decimal_point_elsewhere_settles_a_three_digit_comma_as_thousands():
