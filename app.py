@@ -3,7 +3,8 @@ import streamlit as st
 
 from chokepoint import ui
 
-st.set_page_config(page_title="Chokepoint — critical-minerals dependency", page_icon=":material/link_off:",
+# the tab icon ships with the app (a ":material/..." icon is fetched from an internet font host)
+st.set_page_config(page_title="Chokepoint — critical-minerals dependency", page_icon=str(ui.FAVICON),
                    layout="wide")
 
 PAGES = {

@@ -45,12 +45,13 @@ Numbers (``on_hand``, ``monthly_use``, ``supplier_share``)
       "1,234,567" say decimal point; "12,5", "1.234,5", "1 234,5", "1.234.567" say decimal
       comma. (With a comma delimiter such cells can only come from quoted fields.) Evidence for
       both conventions in one file is an error on every cell of the less common convention;
-    * cells that read differently ("1,234" = 1234 or 1.234; "1.234" likewise) are accepted only
-      when the file shows that very character in a role elsewhere: "1,234" is 1.234 when
-      another cell uses "," as a decimal comma ("12,5"), and 1234 when another cell uses "," as
-      a thousands separator ("1,234.5"). Otherwise -- including "1,234" in a file whose other
-      cells only show decimal points -- the cell is an error asking for an unambiguous format.
-      Nothing is guessed from the delimiter or the locale.
+    * cells that read differently ("1,234" = 1234 or 1.234; "50.000" = 50000 or 50) are accepted
+      only when another cell of the same file shows its convention, and are then read with it:
+      "50.000" is 50000 in a file with "12,0" or "0,8" (decimal comma, so "." groups
+      thousands), "1,234" is 1.234 beside "12,5" and 1234 beside "2.5" or "1,234.5". With no
+      such cell the ambiguous cell is an error asking for an unambiguous format. The dialect
+      names the cell the convention was inferred from (``Dialect.decided_by``: row, column,
+      text). Nothing is guessed from the delimiter or the locale.
 
     NaN, inf, spreadsheet error values (#N/A), "(5)", "+5", formulas, units inside the number
     ("500 kg" -> use the unit column), percentages outside ``supplier_share``, negatives, more
@@ -166,6 +167,9 @@ class Dialect:
     delimiter: str = ","
     decimal: str | None = None          # "." or ","; None when no cell has a fractional part
     thousands: tuple[str, ...] = ()     # thousands separators seen, e.g. (".",) or (" ", "\u202f")
+    #: the cell the decimal convention was inferred from: (row, column, text as written); None
+    #: when no cell reads under one convention only
+    decided_by: tuple[int, str, str] | None = None
 
     def describe(self) -> str:
         names = {",": "comma", ";": "semicolon", "\t": "tab", ".": "point", " ": "space",
@@ -176,6 +180,15 @@ class Dialect:
         if self.thousands:
             parts.append("thousands separator " + " and ".join(names[t] for t in self.thousands))
         return ", ".join(parts)
+
+    def inferred(self) -> str | None:
+        """Which decimal convention was inferred and from which cell, for the preview:
+        "decimal comma inferred from row 2, column monthly_use ('12,0')"; None when no cell decided it."""
+        if self.decided_by is None or self.decimal is None:
+            return None
+        row, col, text = self.decided_by
+        conv = "decimal comma" if self.decimal == "," else "decimal point"
+        return f"{conv} inferred from row {row}, column {col} ({_show(text)})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -449,13 +462,16 @@ def _classify_text(text: str, unit_col: bool) -> tuple:
     return ("err", f"{_show(text)} is not a number")
 
 
-def _resolve_numbers(nums: list[_Num]) -> tuple[dict[tuple[int, str], Decimal], list[Issue], str | None]:
-    """Decide the file's decimal convention from the evidence; value per (row, column)."""
+def _resolve_numbers(nums: list[_Num]) -> tuple[dict[tuple[int, str], Decimal], list[Issue], str | None,
+                                                _Num | None]:
+    """Decide the file's decimal convention from the evidence: (value per (row, column), errors,
+    decimal character, the first cell of the convention, which the preview names)."""
     first, fam_cells = _evidence(nums)
     fam, errors = _decide_family(fam_cells)
+    source = fam_cells[fam][0] if fam else None
     values: dict[tuple[int, str], Decimal] = {}
     for n in nums:
-        v = _value_of(n, first, fam)
+        v = _value_of(n, fam)
         if isinstance(v, Issue):
             errors.append(v)
         elif v is not None:
@@ -463,7 +479,7 @@ def _resolve_numbers(nums: list[_Num]) -> tuple[dict[tuple[int, str], Decimal], 
     decimal = {"point": ".", "comma": ","}.get(fam) if fam else None
     if decimal is None and any(k[1] == "decimal" for k in first):
         decimal = next(k[0] for k in first if k[1] == "decimal")
-    return values, errors, decimal
+    return values, errors, decimal, source
 
 
 def _evidence(nums: list[_Num]) -> tuple[dict[tuple[str, str], _Num], dict[str, list[_Num]]]:
@@ -498,7 +514,7 @@ def _decide_family(fam_cells: dict[str, list[_Num]]) -> tuple[str | None, list[I
                        "use one number format in the whole file") for n in minor]
 
 
-def _value_of(n: _Num, first: dict[tuple[str, str], _Num], fam: str | None) -> Decimal | Issue | None:
+def _value_of(n: _Num, fam: str | None) -> Decimal | Issue | None:
     """The cell's unsigned value under the file's convention; None for a minority cell (already
     an error); an Issue for an ambiguous cell the file does not settle."""
     k = n.kind
@@ -508,16 +524,12 @@ def _value_of(n: _Num, first: dict[tuple[str, str], _Num], fam: str | None) -> D
         if fam is not None and k != fam:
             return None
         return n.point if k == "point" else n.comma
-    # ambiguous: a single "," or "." followed by three digits
-    ch = "," if "," in n.text else "."
-    role = None
-    if (ch, "decimal") in first and (fam is None or (fam == "point") == (ch == ".")):
-        role = "decimal"
-    elif (ch, "thousands") in first and (fam is None or (fam == "point") == (ch == ",")):
-        role = "thousands"
-    if role is None:
-        return _ambiguous(n, ch, fam)
-    return n.comma if (role == "decimal") == (ch == ",") else n.point
+    # ambiguous: a single "," or "." followed by three digits. Another cell of the file that
+    # reads under one convention only settles it ("50.000" is 50000 beside "12,0"; "1,234" is
+    # 1.234 beside "12,5"); with no such cell nothing decides it and it is an error.
+    if fam is None:
+        return _ambiguous(n, "," if "," in n.text else ".", fam)
+    return n.point if fam == "point" else n.comma
 
 
 def _ambiguous(n: _Num, ch: str, fam: str | None) -> Issue:
@@ -617,9 +629,10 @@ def _parse(data: bytes, res: _Outcome) -> None:
     rows, nums, errors, warnings = _read_cells(raw_rows, header.cols)
     res.errors += errors
     res.warnings += warnings
-    decimal, thousands, errors = _apply_numbers(rows, nums)
+    decimal, thousands, errors, decided_by = _apply_numbers(rows, nums)
     res.errors += errors
-    res.dialect = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=thousands)
+    res.dialect = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=thousands,
+                          decided_by=decided_by)
     lines, errors, warnings = _group_lines(rows)
     res.errors += errors
     res.warnings += warnings
@@ -902,9 +915,11 @@ def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool) -> tuple[list[
 
 
 # ------------------------------------------------------------------ stage 5: number convention
-def _apply_numbers(rows: list[_Row], nums: list[_Num]) -> tuple[str | None, tuple[str, ...], list[Issue]]:
-    """Decide the file's convention, store each value on its row: (decimal, thousands, errors)."""
-    values, errors, decimal = _resolve_numbers(nums)
+def _apply_numbers(rows: list[_Row], nums: list[_Num]) -> tuple[str | None, tuple[str, ...], list[Issue],
+                                                               tuple[int, str, str] | None]:
+    """Decide the file's convention, store each value on its row: (decimal, thousands, errors,
+    the (row, column, text) of the cell the convention was inferred from)."""
+    values, errors, decimal, source = _resolve_numbers(nums)
     by_row = {r.row: r for r in rows}
     for e in errors:   # number issues always name their cell
         by_row[e.row or 0].bad.add(e.column or "")
@@ -920,7 +935,8 @@ def _apply_numbers(rows: list[_Row], nums: list[_Num]) -> tuple[str | None, tupl
         if issue is not None:
             errors.append(issue)
             by_row[row_no].bad.add(name)
-    return decimal, tuple(thousands), errors
+    decided_by = (source.row, source.column, source.text) if source is not None and decimal else None
+    return decimal, tuple(thousands), errors, decided_by
 
 
 def _store_value(r: _Row, name: str, v: Decimal, num: _Num) -> Issue | None:

@@ -205,6 +205,8 @@ if active and active[0] == "upload" and active[1] in uploads:
     res = cur["result"]
     st.subheader(f"Preview of {cur['name']}")
     st.markdown(f"Detected: **{res.dialect.describe()}** · {res.data_rows:,} data rows")
+    if res.dialect.inferred():
+        st.caption(f"Number format: {res.dialect.inferred()}; every cell of this file is read that way.")
     if not res.ok:
         shown = "\n".join(f"- {e}" for e in res.errors[:5])
         more = f"\n\n…and {len(res.errors) - 5} more in the table below." if len(res.errors) > 5 else ""

@@ -19,8 +19,13 @@ st.markdown(
     "measures so far. Pick a page on the left to go deeper.")
 
 numbers = overview.headline(conc, monthly)
+# metric labels wrap instead of ending in "…" in a third of the page
+st.html("<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * "
+        "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;"
+        " height: auto !important;}</style>")
 for col, (f, help_text, delta) in zip(st.columns(len(numbers)), numbers):
-    col.metric(f.label, f.value, delta=delta, delta_color="inverse" if delta else "normal", help=help_text)
+    # a fall in China's exports is bad news for importers: red, the colour of decline, never green
+    col.metric(f.label, f.value, delta=delta, delta_color="normal", help=help_text)
 st.caption("Sources: " + " · ".join(f.source for f, _, _ in numbers))
 
 # ---- concentration, exports, the control timeline ------------------------------------------

@@ -74,3 +74,35 @@ def test_file_names_never_collide():
     names = {export.file_name("Same chart", "png") for _ in range(200)}
     assert len(names) == 200
     assert all(n.startswith("chokepoint-same-chart-") and n.endswith(".png") for n in names)
+
+
+@pytest.fixture(scope="module")
+def cover_heatmap_spec():
+    """The Months-of-cover heatmap for NdFeB magnets under the default regimes, as the page builds it."""
+    from chokepoint import constants, regimes, scenarios
+    from chokepoint.views import cover as view_cover
+    library = regimes.load_library()
+    regs = scenarios.choose(library, regimes.flagged(library, "default"))
+    table = scenarios.country_cover("permanent_magnets", regs, run=scenarios.default_runner())
+    shown = table[table["holder"] != constants.CONTROLLER]
+    return view_cover.heatmap(shown, material="permanent magnets", material_id="permanent_magnets", selected="USA")
+
+
+@needs_chromium
+@pytest.mark.parametrize("size", ["16:9", "square"])
+def test_exported_cover_heatmap_names_every_country(cover_heatmap_spec, size):
+    """Issue 15: at 16:9 (720 px) Plotly dropped every second row label (the United States row had
+    no name). The export grows the canvas instead; every row label is in the SVG's text."""
+    import html
+    import re
+    fig = cover_heatmap_spec.figure()
+    names = list(dict.fromkeys(cover_heatmap_spec.data["holder_name"]))
+    assert len(names) > 25 and "United States" in names
+    width, height = export.canvas(fig, size)
+    assert width == export.SIZES[size][0] and height >= export.SIZES[size][1]
+    svg = export.figure_bytes(fig, "svg", size).decode()
+    assert f'width="{width}"' in svg and f'height="{height}"' in svg
+    texts = {html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)}
+    texts |= {html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)}
+    missing = [n for n in names if n not in texts]
+    assert not missing, f"row labels missing from the {size} SVG: {missing}"

@@ -93,6 +93,17 @@ def test_valid_upload_shows_dialect_materials_and_results(at):
     assert drv["supplier_country"].iloc[0] == "CHN" and drv["rank"].iloc[0] == 1
 
 
+def test_preview_names_the_cell_a_decimal_comma_was_inferred_from(at):
+    """Issue 15: "50.000" beside "12,0" and "0,8" is accepted as 50000, and the preview says why."""
+    upload(at, "eu.csv", ("site;material;on_hand;monthly_use;supplier_country;supplier_share\n"
+                          "INVENTED Werk;Dysprosium oxide;50.000;12,0;CN;0,8\n").encode())
+    res = next(iter(at.session_state["company_uploads"].values()))["result"]
+    assert res.ok and res.lines.loc[0, "on_hand_t"] == 50000.0
+    captions = " ".join(c.value for c in at.caption)
+    assert "Number format: decimal comma inferred from row 2, column monthly_use ('12,0')" in captions
+    assert "Detected: **UTF-8, semicolon-separated, decimal comma, thousands separator point**" in text(at)
+
+
 def test_invalid_upload_lists_every_error_and_offers_no_save(at):
     upload(at, "bad.csv", BAD)
     assert at.error and "2 error(s)" in at.error[0].value

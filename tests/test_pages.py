@@ -25,6 +25,36 @@ def test_overview_shows_the_cited_headline_numbers():
     assert "CEPII BACI" in captions
 
 
+def test_overview_shows_the_magnet_drop_in_red_and_says_later_months_recovered():
+    """Issue 15: the -74% year-on-year drop was drawn green (delta_color="inverse")."""
+    from streamlit.proto.Metric_pb2 import Metric
+    at = _app()
+    drop = next(m for m in at.metric if m.label.startswith("Magnet exports"))
+    assert drop.proto.delta.startswith("-74%")
+    assert drop.proto.color == Metric.MetricColor.RED and drop.proto.direction == Metric.MetricDirection.DOWN
+    assert "then back above normal from Jul 2025 (127% in Nov 2025)" in drop.proto.help
+
+
+def test_magnet_recovery_is_read_from_the_monthly_series():
+    import pandas as pd
+
+    from chokepoint.constants import WORLD
+    from chokepoint.views import overview
+
+    def series(shares):
+        return pd.DataFrame({"to_country": WORLD, "months": 1, "source": "s", "basis": "reported",
+                             "period_start": pd.date_range("2025-03-01", periods=len(shares), freq="MS").date,
+                             "share_of_ref": shares})
+    rec = series([0.9, 0.3, 0.7, 1.1, 1.2])
+    assert overview.magnet_recovery(rec) == ("back above normal from Jun 2025", "120% in Jul 2025")
+    assert overview.monthly_exports(rec).title == ("Magnet exports fell to 30% of normal in Apr 2025, "
+                                                   "back above normal from Jun 2025")
+    assert overview.magnet_recovery(series([0.9, 0.3, 0.6])) == ("recovering to 60% in May 2025", "60% in May 2025")
+    assert overview.magnet_recovery(series([0.9, 0.5, 0.5])) == ("still 50% in May 2025", "50% in May 2025")
+    assert overview.magnet_recovery(series([0.9, 0.3])) is None
+    assert overview.monthly_exports(series([0.9, 0.3])).title == "Magnet exports fell to 30% of normal in Apr 2025"
+
+
 def test_data_and_methods_lists_every_table_with_provenance():
     at = _app()
     at.switch_page("pages/data_methods.py").run()
@@ -35,3 +65,16 @@ def test_data_and_methods_lists_every_table_with_provenance():
         assert needle in text, needle
     tables = at.dataframe[0].value
     assert {"trade_flows", "production", "control_events", "monthly_exports"} <= set(tables["table"])
+
+
+def test_control_timeline_labels_wrap_instead_of_ending_in_an_ellipsis():
+    from chokepoint import scenarios
+    from chokepoint.constants import CONTROLLER
+    from chokepoint.views import overview
+    events = scenarios.default_runner()("control_timeline", controller=CONTROLLER)
+    fig = overview.control_timeline(events).figure()
+    labels = [t for tr in fig.data if tr.mode == "markers+text" for t in tr.text]
+    assert len(labels) == len(events)
+    assert not any("…" in t for t in labels)
+    assert sorted(t.replace("<br>", " ") for t in labels) == sorted(events["items"])
+    assert max(len(line) for t in labels for line in t.split("<br>")) <= 40

@@ -110,7 +110,8 @@ CORPUS: list[tuple[str, bytes, list[tuple[int | None, str | None, str]]]] = [
     ("huge_exponent_overflow", _b(H + "\nDysprosium oxide,1e999,2\n"), [(2, "on_hand", "implausibly large")]),
     ("too_many_digits", _b(H + "\nDysprosium oxide,0.12345678901234567,2\n"),
      [(2, "on_hand", "more than 15 significant digits")]),
-    ("ambiguous_thousands_semicolon", _b("material;on_hand;monthly_use\nDysprosium oxide;1,234;2.5\n"),
+    # nothing in the file decides the convention (every other number reads the same both ways)
+    ("ambiguous_thousands_semicolon", _b("material;on_hand;monthly_use\nDysprosium oxide;1,234;2\n"),
      [(2, "on_hand", "'1,234' is ambiguous: it could be 1234 or 1.234")]),
     ("ambiguous_no_evidence", _b("material;on_hand;monthly_use\nDysprosium oxide;1.500;2\n"),
      [(2, "on_hand", "'1.500' is ambiguous")]),
@@ -313,6 +314,40 @@ def test_comma_thousands_elsewhere_makes_a_three_digit_comma_thousands():
     assert res.ok, res.errors
     assert res.lines["on_hand_t"].tolist() == [1234.0, 1000000.5]
     assert res.dialect.thousands == (",",)
+
+
+def test_decimal_commas_elsewhere_settle_a_three_digit_point_as_thousands():
+    """Issue 15: "50.000" beside "12,0" and "0,8" is fifty thousand (the file writes decimal
+    commas, so "." groups thousands); the preview names the convention and the cell it came from."""
+    res = parse_stockpile_csv(_b("material;on_hand;monthly_use;supplier_country;supplier_share\n"
+                                 "Dysprosium oxide;50.000;12,0;CN;0,8\n"
+                                 "Terbium oxide;1.250;3;JP;1\n"))
+    assert res.ok, res.errors
+    assert res.lines["on_hand_t"].tolist() == [50000.0, 1250.0]
+    assert res.lines["monthly_use_t"].tolist() == [12.0, 3.0]
+    assert res.lines["supplier_share"].tolist() == [0.8, 1.0]
+    assert res.dialect.decimal == "," and res.dialect.decided_by == (2, "monthly_use", "12,0")
+    assert res.dialect.inferred() == "decimal comma inferred from row 2, column monthly_use ('12,0')"
+
+
+def test_decimal_point_elsewhere_settles_a_three_digit_comma_as_thousands():
+    res = parse_stockpile_csv(_b("material;on_hand;monthly_use\nDysprosium oxide;1,234;2\nTb4O7;5;2.5\n"))
+    assert res.ok, res.errors
+    assert res.lines["on_hand_t"].tolist() == [1234.0, 5.0]
+    assert res.dialect.decided_by == (3, "monthly_use", "2.5")
+
+
+def test_convention_is_decided_per_file():
+    """The same ambiguous cell reads with each file's own convention, and is an error in a file
+    where nothing decides it (no state carried between parses)."""
+    comma = parse_stockpile_csv(_b("material;on_hand;monthly_use\nDy2O3;50.000;0,8\n"))
+    point = parse_stockpile_csv(_b("material;on_hand;monthly_use\nDy2O3;50.000;0.8\n"))
+    neither = parse_stockpile_csv(_b("material;on_hand;monthly_use\nDy2O3;50.000;8\n"))
+    assert comma.ok and comma.lines.loc[0, "on_hand_t"] == 50000.0
+    assert point.ok and point.lines.loc[0, "on_hand_t"] == 50.0
+    assert not neither.ok and neither.dialect.decided_by is None
+    assert [(e.row, e.column) for e in neither.errors] == [(2, "on_hand")]
+    assert "'50.000' is ambiguous: it could be 50000 or 50" in neither.errors[0].message
 
 
 # ---------------------------------------------------------------------------- round-trip property

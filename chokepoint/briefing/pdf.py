@@ -25,7 +25,7 @@ def pack_pdf(briefing: Briefing) -> bytes:
     footer = f"Prepared with Chokepoint, {briefing.made.isoformat()}. Sources: see Methods and sources."
     writer = PdfWriter()
     for i, sl in enumerate(briefing.slides):
-        page = PdfReader(io.BytesIO(figure_bytes(_page_figure(sl, footer), "pdf", "16:9"))).pages[0]
+        page = PdfReader(io.BytesIO(figure_bytes(_page_figure(sl, footer), "pdf", "16:9", grow=False))).pages[0]
         writer.add_page(page)
         writer.add_outline_item(title=sl.title, page_number=i)
     writer.add_metadata({"/Title": briefing.title, "/Author": "Chokepoint", "/Subject": briefing.subject})

@@ -101,7 +101,7 @@ def _findings_slide(prs, sl: Slide, stamp: str):
 def _chart_slide(prs, sl: Slide, stamp: str):
     from pptx.util import Inches
     s = _headed(prs, sl, 12 if len(sl.subtitle) <= 150 else 11, 0.55)
-    png = figure_bytes(sl.chart.figure("slide"), "png", "slide")
+    png = figure_bytes(sl.chart.figure("slide"), "png", "slide", grow=False)
     w_px, h_px = SIZES["slide"]
     width = min(12.33, 5.1 * w_px / h_px)
     s.shapes.add_picture(io.BytesIO(png), Inches(0.5 + (12.33 - width) / 2), Inches(1.68), width=Inches(width))

@@ -46,7 +46,7 @@ def cover_heatmap(spec: ChartSpec) -> go.Figure:
         fig.add_trace(go.Heatmap(z=[[1 if v else None for v in row] for row in na], x=xlab, y=ylab,
                                  colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, xgap=2, ygap=2,
                                  text=labels.values, texttemplate="%{text}", hoverinfo="skip"))
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12), dtick=1)  # every row named
     fig.update_xaxes(side="top", tickfont=dict(size=11), tickangle=0)
     n = df["holder"].nunique()
     fig = style(fig, spec, height=max(480, 270 + 24 * n))

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from .. import catalog
 from ..constants import WORLD
-from ..fmt import pct, period_label
+from ..fmt import pct, period_label, wrap_br
 from ..views.spec import ChartSpec
 from .style import CHINA, GREY, INDIRECT, OTHER, style
 
@@ -62,7 +62,7 @@ def control_timeline(spec: ChartSpec) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=g["date"], y=g["lane"], mode="markers+text", name=kind,
             marker=dict(size=13, color=MEASURE_COLOURS.get(kind, GREY), symbol="diamond"),
-            text=[_short(t) for t in g["items"]], textposition="middle right",
+            text=[wrap_br(t, 32) for t in g["items"]], textposition="middle right",
             textfont=dict(size=11),
             customdata=g[["items", "targets", "status", "source"]].values,
             hovertemplate="<b>%{x|%d %b %Y}</b> · " + kind +
@@ -98,10 +98,6 @@ def _lanes(dates: pd.Series, span_days: int) -> list[int]:
             last_end.append(d + pd.Timedelta(days=span_days))
             lanes.append(len(last_end))
     return lanes
-
-
-def _short(text: str, n: int = 30) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def monthly_exports(spec: ChartSpec) -> go.Figure:

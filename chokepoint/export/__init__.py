@@ -5,7 +5,7 @@ and ``pack_bytes`` are forwarded from there so the CLI and the pages have one ex
 """
 from __future__ import annotations
 
-from .images import FORMATS, SIZES, ExportUnavailable, figure_bytes, image_export_problem
+from .images import FORMATS, SIZES, ExportUnavailable, canvas, figure_bytes, image_export_problem
 from .tables import file_name, neutralise, safe_frame, to_csv_bytes, to_xlsx_bytes
 
 PACK_FORMATS = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -30,6 +30,6 @@ def pack_bytes(briefing, fmt: str) -> bytes:
     return write(briefing, fmt)
 
 
-__all__ = ["FORMATS", "PACK_FORMATS", "SIZES", "ExportUnavailable", "figure_bytes", "file_name",
+__all__ = ["FORMATS", "PACK_FORMATS", "SIZES", "ExportUnavailable", "canvas", "figure_bytes", "file_name",
            "image_export_problem", "neutralise", "pack_bytes", "pack_pdf", "pack_pptx", "safe_frame",
            "to_csv_bytes", "to_xlsx_bytes"]

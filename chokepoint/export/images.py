@@ -46,11 +46,24 @@ def image_export_problem() -> str | None:
             "apt-get install -y --no-install-recommends chromium fonts-liberation")
 
 
-def figure_bytes(fig: go.Figure, fmt: str = "png", size: str = "16:9") -> bytes:
-    """The figure as PNG (2x), SVG or PDF bytes at a briefing size ('16:9' or 'square')."""
+def canvas(fig: go.Figure, size: str = "16:9", *, grow: bool = True) -> tuple[int, int]:
+    """(width, height) in CSS pixels for ``fig`` at ``size``. With ``grow`` the height grows to the
+    figure's own height when its drawer asked for more than the size gives (a heatmap with one row
+    per country): at 720 px Plotly would drop every second row label, so the image gets taller
+    rather than lose names. Packs pass ``grow=False``: their slide and page geometry is fixed."""
+    width, height = SIZES[size]
+    own = fig.layout.height
+    if grow and own is not None and own > height:
+        height = int(own)
+    return width, height
+
+
+def figure_bytes(fig: go.Figure, fmt: str = "png", size: str = "16:9", *, grow: bool = True) -> bytes:
+    """The figure as PNG (2x), SVG or PDF bytes at a briefing size ('16:9' or 'square'), taller
+    when the figure needs it to keep every label (see :func:`canvas`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; use one of {sorted(FORMATS)}")
-    width, height = SIZES[size]
+    width, height = canvas(fig, size, grow=grow)
     opts = {"format": fmt, "width": width, "height": height, "scale": 2 if fmt == "png" else 1}
     import kaleido
     with _lock:

@@ -15,6 +15,9 @@ from .. import db, export, ingest
 from ..views.spec import ChartSpec
 from .router import app_routes, route_through_app  # noqa: F401 - app.py and every page call these
 
+#: The browser tab icon, shipped with the package (made by ``assets/make_favicon.py``).
+FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
+
 
 @st.cache_resource(show_spinner=False)
 def _connection(data_dir: str):
@@ -82,7 +85,8 @@ def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[
             label, data=lambda fmt=fmt, size=size: export.figure_bytes(fig, fmt, size),
             file_name=export.file_name(f"{key}-{size.replace(':', 'x')}", fmt), mime=export.FORMATS[fmt],
             key=f"{fmt}-{size}-{key}", on_click="ignore", disabled=problem is not None,
-            help=problem or f"{fmt.upper()} at {size}, for slides and papers", icon=":material/image:")
+            help=problem or (f"{fmt.upper()} at {size}, for slides and papers (taller when the chart needs the "
+                             "room to name every row)"), icon=":material/image:")
     row.download_button(
         "CSV", data=export.to_csv_bytes(data), file_name=export.file_name(key, "csv"), mime="text/csv",
         key=f"csv-{key}", on_click="ignore", help="The data behind the chart (formula-safe)",

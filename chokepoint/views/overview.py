@@ -58,6 +58,27 @@ def worst_magnet_month(monthly: pd.DataFrame) -> pd.Series | None:
     return world.loc[world["share_of_ref"].idxmin()] if len(world) else None
 
 
+def magnet_recovery(monthly: pd.DataFrame) -> tuple[str, str] | None:
+    """What the months after the worst one did, from the same monthly series: (phrase for the
+    title, latest month) -- ("back above normal from Jul 2025", "127% in Nov 2025"),
+    ("recovering to 66% in Jun 2025", ...) or ("still 20% in Jun 2025", ...); None when the worst
+    month is the latest. "Normal" is the 2024 monthly average, as in the title."""
+    w = worst_magnet_month(monthly)
+    if w is None:
+        return None
+    world = monthly[monthly["to_country"] == WORLD].sort_values("period_start")
+    later = world[world["period_start"] > w["period_start"]]
+    if later.empty:
+        return None
+    last = later.iloc[-1]
+    latest = f"{pct(last['share_of_ref'])} in {period_label(last['period_start'], last['months'])}"
+    above = later[later["share_of_ref"] >= 1]
+    if len(above):
+        first = above.iloc[0]
+        return f"back above normal from {period_label(first['period_start'], first['months'])}", latest
+    return (f"recovering to {latest}" if last["share_of_ref"] > w["share_of_ref"] else f"still {latest}"), latest
+
+
 def worst_magnet_finding(monthly: pd.DataFrame) -> Finding | None:
     w = worst_magnet_month(monthly)
     if w is None:
@@ -71,9 +92,11 @@ def monthly_exports(monthly: pd.DataFrame) -> ChartSpec:
     """China's magnet exports per month against the 2024 monthly average."""
     w = worst_magnet_month(monthly)
     finding = worst_magnet_finding(monthly)
+    title = f"Magnet exports fell to {pct(w['share_of_ref'])} of normal in {period_label(w['period_start'], w['months'])}"
+    recovery = magnet_recovery(monthly)
     return ChartSpec(
         "monthly-magnet-exports",
-        f"Magnet exports fell to {pct(w['share_of_ref'])} of normal in {period_label(w['period_start'], w['months'])}",
+        f"{title}, {recovery[0]}" if recovery else title,
         "China's rare-earth magnet exports per month, 2025, labelled as a share of the 2024 monthly average "
         "(light bars: derived from year-to-date totals)",
         "China customs via Reuters/Bloomberg; Adamas Intelligence", monthly, "monthly_exports",
@@ -97,7 +120,9 @@ def headline(conc: pd.DataFrame, monthly: pd.DataFrame) -> list[tuple[Finding, s
          f"{mg.china_t:,.0f} t of {mg.world_t:,.0f} t (estimate; world excludes US). Source: {mg.source}", None),
         (Finding(f"Magnet exports, {period_label(w.period_start, w.months)}, vs 2024 monthly average",
                  pct(w.share_of_ref), "% of the 2024 monthly average", "tonnes, world", w.source),
-         f"{w.quantity_t:,.0f} t against {w.ref_monthly_t:,.0f} t/month in 2024. Source: {w.source}",
+         f"{w.quantity_t:,.0f} t against {w.ref_monthly_t:,.0f} t/month in 2024"
+         + (f"; then {rec[0]} ({rec[1]})" if (rec := magnet_recovery(monthly)) else "")
+         + f". Source: {w.source}",
          f"{w.yoy_change:+.0%} year on year" if w.yoy_change == w.yoy_change else None),
     ]
 
