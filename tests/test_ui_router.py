@@ -17,17 +17,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def calls(monkeypatch):
     seen = []
     monkeypatch.setattr(router, "_app_ran", False)
-    monkeypatch.setattr(router.st, "navigation", lambda pages, position: seen.append(("navigation", position)))
-    monkeypatch.setattr(router.st, "Page", lambda page: seen.append(("page", pathlib.Path(page).name)))
-    monkeypatch.setattr(router.st, "rerun", lambda: seen.append(("rerun",)))
+    monkeypatch.setattr(router.runpy, "run_path",
+                        lambda path, run_name: (seen.append(("run", pathlib.Path(path).name, run_name)),
+                                                router.app_routes()))
+    monkeypatch.setattr(router.st, "stop", lambda: seen.append(("stop",)))
     return seen
 
 
-def test_a_page_served_before_app_py_ran_switches_to_the_router_and_reruns(calls):
+def test_a_page_served_before_app_py_ran_runs_app_py_in_its_place_and_stops(calls):
     router.route_through_app()
-    assert calls == [("page", "test_ui_router.py"), ("navigation", "hidden"), ("rerun",)]
+    assert calls == [("run", "app.py", "__main__"), ("stop",)]
+    assert router.APP == ROOT / "app.py"
     router.route_through_app()                       # once app.py's router is in charge: nothing
-    assert len(calls) == 3
+    assert len(calls) == 2
 
 
 def test_nothing_happens_once_app_py_has_routed(calls):

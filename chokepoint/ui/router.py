@@ -14,20 +14,26 @@ So, with public API only:
 
 * app.py calls ``app_routes()`` when its ``st.navigation`` has run;
 * every page calls ``route_through_app()`` as its first statement. If app.py has not run yet in
-  this process, the page was served by the legacy mode: it calls ``st.navigation`` with itself
-  (which switches the process to app.py's router) and ``st.rerun()``, which lands on the same
-  page through app.py. Otherwise it does nothing (one boolean check per page run).
+  this process, the page was served by the legacy mode: it runs app.py in its place (app.py's
+  ``st.navigation`` switches the process to the router and resolves the requested page by its URL
+  name, then runs that page, whose own call is now a no-op) and stops. Otherwise it does nothing
+  (one boolean check per page run).
+
+  An earlier version called ``st.navigation`` with the page alone and then ``st.rerun()``: the
+  rerun asked for a page hash the legacy registry no longer had, so the first visitor saw a
+  "Page not found" dialog over the right page (tests/test_browser_hostile.py caught it).
 
 Remove it when Streamlit no longer runs page scripts without the main script.
 """
 from __future__ import annotations
 
-import sys
+import runpy
 from pathlib import Path
 
 import streamlit as st
 
 _app_ran = False
+APP = Path(__file__).resolve().parents[2] / "app.py"   # the router script
 
 
 def app_routes() -> None:
@@ -41,7 +47,5 @@ def route_through_app() -> None:
     possible before app.py has run once in the process); a no-op otherwise."""
     if _app_ran:
         return
-    page = Path(sys._getframe(1).f_globals["__file__"])   # the calling page script
-    app_routes()
-    st.navigation([st.Page(page)], position="hidden")    # from now on the process uses st.navigation
-    st.rerun()
+    runpy.run_path(str(APP), run_name="__main__")       # app.py routes to this page and runs it
+    st.stop()                                           # the legacy run of this page ends here
