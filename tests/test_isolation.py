@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.oidc_mock import auth_secrets, login, mock_provider
 
@@ -99,6 +100,13 @@ def _settle(page, heading: str | None) -> None:
 
 
 def _downloads(page, tmp: Path, labels=TABLE_EXPORTS) -> list[tuple[str, bytes]]:
+    # Charts (and their export buttons) can arrive after the page's heading and status settle:
+    # give the first export button time to appear before counting (pages without exports, such
+    # as an empty Company page, just wait it out; the count is asserted by the caller).
+    try:
+        page.get_by_role("button", name=labels[0], exact=True).first.wait_for(timeout=20_000)
+    except PlaywrightTimeoutError:
+        pass
     out = []
     for label in labels:
         buttons = page.get_by_role("button", name=label, exact=True)
