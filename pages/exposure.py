@@ -67,7 +67,7 @@ cname = catalog.country_name(country)
 sel = exposure.Selection(country, key, hs6, int(year), basis)
 
 # ---- headline: direct, indirect, total for the selected country --------------------------------
-view = view_exposure.country(sel, ui.query, short=short)
+view = ui.view(view_exposure.country, sel, ui.query, short=short)
 exp = view.exposure
 s = exp.summary
 st.subheader(f"{cname}: {label}, {year}, by {basis}")
@@ -100,7 +100,7 @@ if not rel.empty:
                                 "apparent_consumption_t": st.column_config.NumberColumn("consumption (t)", format="%.0f"),
                                 "net_imports_t": st.column_config.NumberColumn("net imports (t)", format="%.0f"),
                                 "production_t": st.column_config.NumberColumn("production (t)", format="%.0f")})
-    st.download_button("Import reliance (CSV)", export.to_csv_bytes(rel), file_name=f"chokepoint-reliance-{country}.csv",
+    st.download_button("Import reliance (CSV)", lambda: export.to_csv_bytes(rel), file_name=f"chokepoint-reliance-{country}.csv",
                        mime="text/csv", key=f"csv-reliance-{country}", icon=":material/download:")
 
 # ---- world view: map and ranking ------------------------------------------------------------------
@@ -134,7 +134,7 @@ dep = exp.suppliers.assign(supplier_name=lambda d: d["supplier"].map(catalog.cou
 st.dataframe(dep, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
                             for c in ("share", "dependence", "indirect_share")})
-st.download_button("Look-through table (CSV)", export.to_csv_bytes(dep),
+st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
                    file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
                    key=f"csv-dep-{country}-{key}", icon=":material/download:")
 

@@ -17,10 +17,12 @@ import plotly.graph_objects as go
 from ..fmt import cover_label, months_label, pct, period_label
 from . import company, cover, exposure, overview
 from .pages import PAGE_H, PAGE_W, findings_page, methods_page, title_page
-from .style import CHINA, GREY, OTHER, PALETTE, for_page, for_slide, style
+from .style import CHINA, GREY, OTHER, PALETTE, for_page, for_slide, style, use_house_template
 
 if TYPE_CHECKING:
     from ..views.spec import ChartSpec, Target
+
+use_house_template()  # plotly's template default, set once per process (see style.use_house_template)
 
 DRAWERS: dict[str, Callable[[ChartSpec], go.Figure]] = {
     fn.__name__: fn for fn in (

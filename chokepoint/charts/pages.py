@@ -15,7 +15,7 @@ def _page(title: str, subtitle: str = "", footer: str = "") -> go.Figure:
     fig = go.Figure()
     fig.update_xaxes(visible=False, range=[0, 1])
     fig.update_yaxes(visible=False, range=[0, 1])
-    fig.update_layout(template="plotly_white", width=PAGE_W, height=PAGE_H, showlegend=False,
+    fig.update_layout(width=PAGE_W, height=PAGE_H, showlegend=False,
                       font=dict(family=FONT, size=16, color="#222"), margin=dict(l=0, r=0, t=0, b=0),
                       plot_bgcolor="white", paper_bgcolor="white")
     fig.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0.985, y1=1,

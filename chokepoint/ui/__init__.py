@@ -5,6 +5,7 @@ The only package module that imports streamlit. Query results are cached by plai
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,26 @@ def query(name: str, **params) -> pd.DataFrame:
     return df.copy()
 
 
+def _plain(x: object) -> str:
+    """A stable text key for a view argument (a callable by its name, not its address)."""
+    if callable(x) and hasattr(x, "__qualname__"):
+        return f"{getattr(x, '__module__', '')}.{x.__qualname__}"
+    return repr(x)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_view(name: str, data_dir: str, key: str, _fn, _args: tuple, _kwargs: dict):
+    return _fn(*_args, **_kwargs)
+
+
+def view(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` for a view of built-in data, computed once per distinct plain
+    arguments and dataset and shared by sessions (each gets its own copy). Only for arguments
+    that are not a user's data: a company's holdings or a custom regime never go through here."""
+    key = "|".join(_plain(a) for a in args) + "|" + "|".join(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))
+    return _cached_view(f"{fn.__module__}.{fn.__qualname__}", data_dir(), key, fn, args, kwargs)
+
+
 @st.cache_data(max_entries=1, show_spinner=False)
 def regime_library() -> dict:
     """The named regimes of data/regimes (parsed and validated once per process, not per rerun)."""
@@ -88,7 +109,7 @@ def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[
             help=problem or (f"{fmt.upper()} at {size}, for slides and papers (taller when the chart needs the "
                              "room to name every row)"), icon=":material/image:")
     row.download_button(
-        "CSV", data=export.to_csv_bytes(data), file_name=export.file_name(key, "csv"), mime="text/csv",
+        "CSV", data=lambda: export.to_csv_bytes(data), file_name=export.file_name(key, "csv"), mime="text/csv",
         key=f"csv-{key}", on_click="ignore", help="The data behind the chart (formula-safe)",
         icon=":material/table:")
     row.download_button(
@@ -100,12 +121,38 @@ def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[
         st.caption(problem)
 
 
+def _spec_key(spec: ChartSpec) -> tuple | None:
+    """What a spec's figure depends on, as plain values: its text, drawing options and a hash of
+    its data. None when the data cannot be hashed (then the figure is simply drawn)."""
+    try:
+        rows = pd.util.hash_pandas_object(spec.data, index=True).to_numpy().tobytes()
+    except (TypeError, ValueError):
+        return None
+    cols = tuple((str(c), str(t)) for c, t in spec.data.dtypes.items())
+    return (spec.id, spec.chart, spec.title, spec.subtitle, spec.source, repr(dict(spec.options)),
+            spec.notes, cols, hashlib.sha256(rows).hexdigest())
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _public_figure(_spec: ChartSpec, key: tuple) -> go.Figure:
+    return _spec.figure()
+
+
+def figure(spec: ChartSpec, *, public: bool = True) -> go.Figure:
+    """The spec's screen figure. Figures of built-in (public) data are drawn once per process and
+    shared by every session, keyed by the spec's content (a rerun with the same view draws
+    nothing); a figure of a user's data is drawn for that session only, never kept. Figures are
+    treated as read-only after drawing (exports copy them)."""
+    key = _spec_key(spec) if public else None
+    return spec.figure() if key is None else _public_figure(spec, key)
+
+
 def chart(spec: ChartSpec, *, data_note: str | None = None) -> None:
     """A chart spec drawn, the sources of its data, and its exports (images, CSV, XLSX).
 
     The data line names the spec's provenance tables, or ``data_note`` for user data (company
-    uploads) that has no built-in table behind it."""
-    fig = spec.figure()
+    uploads) that has no built-in table behind it (such a figure is never cached across sessions)."""
+    fig = figure(spec, public=data_note is None)
     st.plotly_chart(fig, width="stretch", key=f"fig-{spec.id}")
     if data_note is not None:
         st.caption(f"Data: {data_note}")
