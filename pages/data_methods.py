@@ -38,4 +38,4 @@ for table, p in prov.items():
                               "unit": v["unit"]} for c, v in p["columns"].items()])
         st.dataframe(cols, hide_index=True, width="stretch")
         st.caption("First rows")
-        st.dataframe(db.preview(table, 10, data_dir=ui.data_dir()), hide_index=True, width="stretch")
+        st.dataframe(ui.view(db.preview, table, 10, data_dir=ui.data_dir()), hide_index=True, width="stretch")

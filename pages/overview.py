@@ -7,7 +7,7 @@ from chokepoint.views import overview
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
-specs = overview.page(ui.query)
+specs = ui.view(overview.page, ui.query)
 conc = ui.query("production_concentration")
 monthly = ui.query("monthly_exports_series", controller=CONTROLLER, material_id=MAGNET_EXPORTS_MATERIAL)
 

@@ -126,8 +126,11 @@ def _spec_key(spec: ChartSpec) -> tuple | None:
     its data. None when the data cannot be hashed (then the figure is simply drawn)."""
     try:
         rows = pd.util.hash_pandas_object(spec.data, index=True).to_numpy().tobytes()
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError):   # cells holding lists (e.g. a measure's elements): hash their text
+        try:
+            rows = spec.data.to_json(orient="split", date_format="iso", default_handler=str).encode()
+        except (TypeError, ValueError):
+            return None
     cols = tuple((str(c), str(t)) for c, t in spec.data.dtypes.items())
     return (spec.id, spec.chart, spec.title, spec.subtitle, spec.source, repr(dict(spec.options)),
             spec.notes, cols, hashlib.sha256(rows).hexdigest())
