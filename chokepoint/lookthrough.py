@@ -62,15 +62,17 @@ OLD_AFTER_YEARS = 4
 METHOD = (
     "Look-through: total = direct + Σ over non-Chinese suppliers of (supplier's share) × (its own "
     "dependence on China for the upstream input), capped at 100%, one level deep. Each supplier's "
-    "dependence comes from the best evidence in the data, in this order: (a) its own imports of the "
-    "upstream input in the trade tables (weighted by its own production of the input, if any); "
-    "(b) a published country figure (EU members: the EU figure), flagged old when its period ends "
-    f"more than {OLD_AFTER_YEARS} years before the trade year; (c) it produces the upstream input "
-    "itself (counted 0: it uses its own output); (d) China's share of world production at that "
-    "stage (fallback). The range: low counts fallback suppliers and producers at 0 and old figures "
-    "at the lower of figure and world share; high counts producers that may re-export and fallback "
-    "suppliers at the world share (or their own China share of the product when higher), old figures "
-    "at the higher, and China hiding in any rest-of-world bucket.")
+    "dependence comes from the best evidence in the data, in this order, and the table says which: "
+    "(a) its own imports of the upstream input in the trade tables, weighted by its own production of "
+    "the input if it has any; (b) a published country figure (EU members: the EU figure), flagged old "
+    f"when its period ends more than {OLD_AFTER_YEARS} years before the trade year; (c) it produces the "
+    "upstream input itself (counted 0: it uses its own output); (d) for magnets, a supplier importing the "
+    "product mostly from China is taken as a re-exporter at that share; (e) China's share of world "
+    "production at the upstream stage, as the last resort. The range: the low end counts producers, "
+    "re-exporters and fallback suppliers at 0 (nothing in the data says their input is Chinese) and old "
+    "figures at the lower of figure and world share; the high end counts fallback suppliers (and magnet "
+    "makers in refining countries) at the world share, re-exporters at their own China share, old "
+    "figures at the higher of the two, and China hiding in any rest-of-world bucket.")
 
 COLUMNS = ["supplier", "dependence", "dependence_low", "dependence_high", "evidence", "evidence_year",
            "dependence_basis", "dependence_source", "thin"]
