@@ -65,7 +65,8 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         return "n/a" if x is None else f"{x * 100:.1f}%"
     print(f"{doc['importer_name']} ({doc['importer']}) · {doc['material_label']} · {doc['year']} · by {doc['basis']}")
     print(f"China direct {p(doc['china_share_direct'])} · through third countries {p(doc['china_share_indirect'])}"
-          f" · total {p(doc['china_share_total'])}")
+          f" · total {p(doc['china_share_total'])}"
+          f" (range {p(doc['china_share_total_low'])}–{p(doc['china_share_total_high'])} as the evidence allows)")
     if doc["scope_note"]:
         print(f"scope: {doc['scope_note']}")
     print(f"import reliance {p(doc['import_reliance'])}" if doc["import_reliance"] is not None
@@ -75,6 +76,8 @@ def cmd_exposure(args: argparse.Namespace) -> int:
           f" {p(doc['top_share'])}")
     table = rows.assign(
         share=rows["share"].map(p), dependence_on_china=rows["dependence_on_china"].map(p),
+        dependence_low=rows["dependence_low"].map(p), dependence_high=rows["dependence_high"].map(p),
+        evidence_year=rows["evidence_year"].map(lambda v: "" if v is None or v != v else str(int(v))),
         value_usd=rows["value_usd"].map(lambda v: "n/a" if v is None or v != v else f"{v:,.0f}"),
         quantity_t=rows["quantity_t"].map(lambda v: "n/a" if v is None or v != v else f"{v:,.1f}"))
     print(table.drop(columns=["dependence_basis"]).to_string(index=False))

@@ -11,30 +11,18 @@ Definitions (per importer c, material = a set of HS lines, year, basis = value o
   can only raise the index, so this is an UPPER bound of the true HHI; ``hhi_min`` drops ROW's
   square (as if ROW were many tiny suppliers), a LOWER bound. On full BACI there is no ROW row
   and both are equal.
-* Look-through: ``indirect(c) = sum_{e != CHN} share(c, e) * dependence(e)``, where
-  ``dependence(e)`` is e's China share for the UPSTREAM input of the HS line (``UPSTREAM``):
-  magnets (850511) are made from rare-earth metals and compounds (280530/284690); unwrought
-  magnesium (810411) from primary magnesium smelting; unwrought titanium (810820) from titanium
-  sponge. ``total = direct + indirect`` (never above 1; indirect <= 1 - direct by construction).
-  One level only: a supplier's own suppliers' dependence is not chained.
+* Look-through (``chokepoint/lookthrough.py``): ``total(c) = direct(c) + sum_{e != CHN} share(c, e)
+  * dependence(e)`` (never above 1), where ``dependence(e)`` is e's China share for the UPSTREAM
+  input of the HS line (``UPSTREAM``): magnets (850511) are made from rare-earth metals and
+  compounds (280530/284690); unwrought magnesium (810411) from primary magnesium smelting; unwrought
+  titanium (810820) from titanium sponge. Each supplier's dependence comes from the best evidence
+  in the data (own imports of the upstream input; a published figure; domestic production of the
+  input; China's world share as the last resort), with a low and a high value, so every total
+  comes with ``china_share_total_low <= china_share_total <= china_share_total_high``. One level
+  only. Suppliers whose dependence rests on the world fallback (or an old published figure) are
+  ``thin``: the page and the CLI say so.
 
-``dependence(e)`` takes the best evidence available, in this order, and says which it used:
-
-1. ``ROW`` bucket -> the world fallback below (it is not a country);
-2. a domestic producer of the upstream input (production table) -> 0, assumed to use its own
-   output (magnesium smelters, titanium sponge makers; no such rule for magnets, since the
-   production table knows magnet makers only for China);
-3. a published country figure: e's import-source share from China for the upstream input
-   (import_shares; for an EU member, the EU-wide figure) -> ``published country figure``;
-4. magnesium and titanium (``reexport_only``): a supplier that is not a producer can only
-   re-export, so its own China share for the SAME HS line in the trade data is used;
-   magnets: magnet makers everywhere run on refined rare earths, so 5 applies, raised to the
-   supplier's own China share of magnet imports when that is higher (a re-exporter);
-5. China's share of world production at the upstream stage (refining 91% for rare earths,
-   primary magnesium 88%, titanium sponge 69%) -> ``world <stage> share (fallback)``.
-
-Evidence 5 (and published figures more than four years older than the trade year) is marked
-``thin``: the page and the CLI say where the look-through rests on the world fallback. Everything here is pure (DataFrames in, DataFrames out) except ``load``, which runs
+Everything here is pure (DataFrames in, DataFrames out) except ``load``, which runs
 the queries through an injectable ``run(name, **params)`` (db.run_query by default; the app
 passes its cached ``ui.query``).
 """
@@ -49,8 +37,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import catalog, db
+from . import catalog, db, lookthrough
 from .constants import CONTROLLER, ROW
+from .lookthrough import Upstream
 
 BASES = ("value", "quantity")
 
@@ -61,37 +50,20 @@ class ExposureDataError(ValueError):
     """The data holds nothing for what was asked (never answered with a silent zero)."""
 
 
-@dataclass(frozen=True)
-class Upstream:
-    """What a supplier of an HS line needs from upstream, and where its China share comes from."""
-
-    hs6: str
-    input_label: str
-    published_materials: tuple[str, ...]  # import_shares selectors, most specific first
-    world_material: str                    # production: China's world share at this stage = fallback
-    world_stage: str
-    producer_material: str | None = None   # a domestic producer at this stage supplies itself
-    producer_stage: str | None = None
-    #: True when only the producers listed can make the product (smelting, sponge): any other
-    #: supplier re-exports, so its own China share for the same HS line is the right evidence.
-    #: False for magnets: magnet makers everywhere use refined rare earths, so the world refining
-    #: share applies, raised to the supplier's own China share of magnet imports when higher.
-    reexport_only: bool = False
-
-
 #: The look-through mapping (also printed on the Exposure page).
 UPSTREAM: dict[str, Upstream] = {
     "850511": Upstream(
-        "850511", "rare-earth metals and compounds (HS 280530, 284690)",
+        "850511", "rare-earth metals and compounds (HS 280530, 284690)", ("280530", "284690"),
         ("rare_earth_compounds", "rare_earth_metals", "rare_earths", "light_rare_earths",
          "heavy_rare_earths", "permanent_magnets"),
-        "rare_earth_compounds", "refining", reexport_only=False),
+        "rare_earth_compounds", "refining",
+        producer_material="rare_earth_compounds", producer_stage="refining", reexport_only=False),
     "810411": Upstream(
-        "810411", "primary magnesium metal (smelting)",
+        "810411", "primary magnesium metal (smelting)", ("810411",),
         ("magnesium_metal", "magnesium"), "magnesium_metal", "metal",
         producer_material="magnesium_metal", producer_stage="metal", reexport_only=True),
     "810820": Upstream(
-        "810820", "titanium sponge",
+        "810820", "titanium sponge", ("810820",),
         ("titanium_sponge", "titanium_unwrought", "titanium"), "titanium_sponge", "metal",
         producer_material="titanium_sponge", producer_stage="metal", reexport_only=True),
 }
@@ -225,101 +197,34 @@ def summarise(suppliers: pd.DataFrame) -> dict:
     }
 
 
-def _period_end(period: str) -> int | None:
-    years = re.findall(r"\d{4}", str(period))
-    return int(years[-1]) if years else None
-
-
-def dependence(suppliers: list[str], upstream: Upstream | None, *, year: int,
-               published: pd.DataFrame, own_china_share: dict[str, float],
-               producers: pd.DataFrame, world: pd.Series | None) -> pd.DataFrame:
-    """Each supplier's dependence on China for the upstream input, with its basis (module docstring).
-
-    published: exposure_upstream_published rows; own_china_share: {country: China share of its own
-    imports of the same HS line}; producers: exposure_producers rows; world: a
-    production_concentration row (china_share, year, source) for the upstream stage.
-    Output columns: supplier, dependence (0-1), dependence_basis, dependence_source, thin (bool).
-    """
-    rows = []
-    prod = set() if producers is None or producers.empty else set(
-        producers.loc[(producers["country"] != "WLD") & (producers["quantity_t"].fillna(0) > 0), "country"])
-    if upstream is None:
-        for e in suppliers:
-            rows.append((e, 1.0 if e == CONTROLLER else math.nan, "no upstream mapping for this HS line", "", True))
-        return pd.DataFrame(rows, columns=["supplier", "dependence", "dependence_basis", "dependence_source", "thin"])
-    pub: dict[str, Any] = {}   # importer -> its first published row (a pandas itertuples row)
-    if published is not None and len(published):
-        order = {m: i for i, m in enumerate(upstream.published_materials)}
-        p = published[published["material"].isin(order)].copy()
-        p["o"] = p["material"].map(order)
-        for r in p.sort_values(["importer", "o"]).itertuples():
-            pub.setdefault(r.importer, r)
-    fallback = (math.nan, "no world production share for the upstream stage", "")
-    if world is not None:
-        fallback = (float(world["china_share"]),
-                    f"world {upstream.world_stage} share of China, {int(world['year'])} (fallback)",
-                    str(world["source"]))
-    for e in suppliers:
-        if e == CONTROLLER:
-            rows.append((e, 1.0, "China itself (direct)", "", False))
-        elif e == ROW:
-            rows.append((e, fallback[0], "ROW bucket: " + fallback[1], fallback[2], True))
-        elif e in prod:
-            rows.append((e, 0.0, f"domestic producer of {upstream.input_label} (production table): "
-                                 "assumed to use its own output", "production", False))
-        elif e in pub or (e in catalog.EU27 and "EUN" in pub):
-            r = pub.get(e) or pub["EUN"]
-            who = "published country figure" if e in pub else "published EU figure"
-            end = _period_end(r.period)
-            old = end is not None and end < year - 4
-            rows.append((e, float(r.share), f"{who}: {r.material}, {r.period} ({r.share_basis})"
-                         + (" — old" if old else ""), r.source, old))
-        elif upstream.reexport_only and e in own_china_share and not math.isnan(own_china_share[e]):
-            rows.append((e, float(own_china_share[e]),
-                         f"not a producer of {upstream.input_label}: re-exports; its own imports of the "
-                         f"same HS line from China, {year}", "trade_flows", False))
-        elif (not upstream.reexport_only and e in own_china_share and not math.isnan(fallback[0])
-              and own_china_share[e] > fallback[0]):
-            rows.append((e, float(own_china_share[e]),
-                         f"its own imports of the same HS line from China, {year} (above the world "
-                         f"{upstream.world_stage} share)", "trade_flows", False))
-        else:
-            rows.append((e, fallback[0], fallback[1], fallback[2], True))
-    out = pd.DataFrame(rows, columns=["supplier", "dependence", "dependence_basis", "dependence_source", "thin"])
-    out["dependence"] = out["dependence"].clip(0, 1)
-    return out
-
-
 def look_through(suppliers: pd.DataFrame, dep: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Per-supplier indirect contributions and the direct / indirect / total split.
+    """Per-supplier indirect contributions and the direct / indirect / total split, with its range.
 
-    indirect = sum over suppliers e != CHN of share(c, e) * dependence(e); unknown dependence
-    counts as 0 and is reported in ``indirect_unknown_share``. Indirect never exceeds 1 - direct.
+    indirect = sum over suppliers e != CHN of share(c, e) * dependence(e) (and the same with the
+    low and high dependence); unknown dependence counts as 0 and is reported in
+    ``indirect_unknown_share``. Indirect never exceeds 1 - direct.
     """
-    d = suppliers.merge(dep, on="supplier", how="left")
+    d = suppliers.merge(lookthrough.with_range(dep), on="supplier", how="left")
     d["indirect_share"] = (d["share"] * d["dependence"]).where(d["supplier"] != CONTROLLER, 0.0)
-    direct = float(d.loc[d["supplier"] == CONTROLLER, "share"].sum())
-    indirect = float(d["indirect_share"].fillna(0).sum())
-    indirect = min(max(indirect, 0.0), max(1.0 - direct, 0.0))
+    out = lookthrough.totals(d)
+    assert isinstance(out, dict)
     others = d[d["supplier"] != CONTROLLER]
-    thin = float(others.loc[others["thin"].fillna(True), "share"].sum())
-    unknown = float(others.loc[others["dependence"].isna(), "share"].sum())
-    return d, {"china_share_direct": direct, "china_share_indirect": indirect,
-               "china_share_total": direct + indirect, "thin_share": thin,
-               "indirect_unknown_share": unknown}
+    out["thin_share"] = float(others.loc[others["thin"].fillna(True).astype(bool), "share"].sum())
+    out["indirect_unknown_share"] = float(others.loc[others["dependence"].isna(), "share"].sum())
+    out["evidence_shares"] = lookthrough.evidence_shares(d)
+    return d, out
 
 
 def look_through_all(bilateral: pd.DataFrame, dep: pd.DataFrame) -> pd.DataFrame:
-    """Direct, indirect and total China share for every importer (bilateral_shares rows)."""
-    d = bilateral.merge(dep[["supplier", "dependence"]], on="supplier", how="left")
-    d["direct"] = d["share"].where(d["supplier"] == CONTROLLER, 0.0)
-    d["indirect"] = (d["share"] * d["dependence"]).where(d["supplier"] != CONTROLLER, 0.0)
-    g = d.groupby("importer", as_index=False).agg(
-        china_share_direct=("direct", "sum"), china_share_indirect=("indirect", "sum"),
-        value_usd=("value_usd", "sum"), quantity_t=("quantity_t", "sum"))
-    g["china_share_indirect"] = g["china_share_indirect"].clip(lower=0).combine(
-        (1 - g["china_share_direct"]).clip(lower=0), min)
-    g["china_share_total"] = g["china_share_direct"] + g["china_share_indirect"]
+    """Direct, indirect and total China share (point, low, high) for every importer
+    (bilateral_shares rows), sorted by the point estimate."""
+    d = bilateral.merge(lookthrough.with_range(dep)[["supplier", "dependence", "dependence_low", "dependence_high"]],
+                        on="supplier", how="left")
+    g = lookthrough.totals(d, by="importer")
+    assert isinstance(g, pd.DataFrame)
+    amounts = d.groupby("importer", as_index=False).agg(value_usd=("value_usd", "sum"),
+                                                         quantity_t=("quantity_t", "sum"))
+    g = g.merge(amounts, on="importer", how="left")
     g["importer_name"] = g["importer"].map(catalog.country_name)
     return g.sort_values(["china_share_total", "importer"], ascending=[False, True]).reset_index(drop=True)
 
@@ -402,24 +307,27 @@ def reliance_for(sel: Selection, run: Runner) -> tuple[float | None, str]:
 # ------------------------------------------------------------------ loading (runs queries)
 def dependence_for(sel: Selection, hs6: str, run: Runner, suppliers: list[str],
                    bilateral: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Load what the look-through needs for one HS line and return ``dependence(...)``."""
+    """Load what the look-through needs for one HS line and return ``lookthrough.ladder(...)``."""
     up = UPSTREAM.get(hs6)
     if up is None:
-        return dependence(suppliers, None, year=sel.year, published=None, own_china_share={},
-                          producers=None, world=None)
+        return lookthrough.ladder(suppliers, None, year=sel.year, upstream_imports={}, same_line={},
+                                  published=None, producers=None, world=None)
     if bilateral is None:
         bilateral = run("exposure_bilateral_shares", hs6_list=[hs6], year=sel.year, basis=sel.basis)
-    importers = set(bilateral["importer"])
-    chn = bilateral[bilateral["supplier"] == CONTROLLER].set_index("importer")["share"]
-    own = {c: float(chn.get(c, 0.0)) for c in importers}
+    b = bilateral.assign(_chn=bilateral["share"].where(bilateral["supplier"] == CONTROLLER, 0.0),
+                         _row=bilateral["share"].where(bilateral["supplier"] == ROW, 0.0))
+    same = b.groupby("importer", as_index=False).agg(china_share=("_chn", "sum"), row_share=("_row", "sum"))
+    upstream_imports = run("lookthrough_upstream_imports", hs6_list=list(up.hs6_lines), year=sel.year,
+                           basis=sel.basis)
     published = run("exposure_upstream_published", materials=list(up.published_materials),
                     controller=CONTROLLER)
     producers = (run("exposure_producers", material_id=up.producer_material, stage=up.producer_stage)
                  if up.producer_material else None)
     conc = run("production_concentration")
     w = conc[(conc["material_id"] == up.world_material) & (conc["stage"] == up.world_stage)]
-    return dependence(suppliers, up, year=sel.year, published=published, own_china_share=own,
-                      producers=producers, world=None if w.empty else w.iloc[0])
+    return lookthrough.ladder(suppliers, up, year=sel.year, upstream_imports=lookthrough.own_shares(upstream_imports),
+                              same_line=lookthrough.own_shares(same), published=published,
+                              producers=producers, world=None if w.empty else w.iloc[0])
 
 
 def load(sel: Selection, run: Runner | None = None) -> Exposure:
@@ -517,6 +425,9 @@ def to_json(exp: Exposure) -> dict:
         "china_share_direct": num(s["china_share_direct"]),
         "china_share_indirect": num(s["china_share_indirect"]),
         "china_share_total": num(s["china_share_total"]),
+        "china_share_total_low": num(s["china_share_total_low"]),
+        "china_share_total_high": num(s["china_share_total_high"]),
+        "evidence_shares": {k: num(v) for k, v in s.get("evidence_shares", {}).items()},
         "hhi": num(s["hhi"]), "hhi_min": num(s["hhi_min"]),
         "top_supplier": s["top_supplier"], "top_share": num(s["top_share"]),
         "upstream_input": s["upstream_input"], "thin_share": num(s["thin_share"]),
@@ -526,6 +437,9 @@ def to_json(exp: Exposure) -> dict:
         "suppliers": [
             {"supplier": r.supplier, "share": num(r.share), "value_usd": num(r.value_usd),
              "quantity_t": num(r.quantity_t), "dependence_on_china": num(r.dependence),
+             "dependence_low": num(r.dependence_low), "dependence_high": num(r.dependence_high),
+             "evidence": r.evidence,
+             "evidence_year": None if r.evidence_year is None or pd.isna(r.evidence_year) else int(r.evidence_year),
              "dependence_basis": r.dependence_basis}
             for r in exp.suppliers.itertuples()],
         "notes": exp.notes,

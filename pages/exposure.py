@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, export, exposure, fmt, ui
+from chokepoint import catalog, export, exposure, fmt, lookthrough, ui
 from chokepoint.views import exposure as view_exposure
 from chokepoint.views import overview as view_overview
 
@@ -75,7 +75,9 @@ m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("China, direct", fmt.pct(s["china_share_direct"], 1), help="China's share of imports (last shipping country).")
 m2.metric("China, through third countries", fmt.pct(s["china_share_indirect"], 1),
           help="Sum over non-Chinese suppliers of their share × their own dependence on China for the upstream input.")
-m3.metric("China, total (look-through)", fmt.pct(s["china_share_total"], 1))
+m3.metric("China, total (look-through)", fmt.pct(s["china_share_total"], 1),
+          help=f"Range {fmt.pct(s['china_share_total_low'], 1)}–{fmt.pct(s['china_share_total_high'], 1)} as the "
+               "evidence allows (low: fallback suppliers at 0; high: at China's world share).")
 m4.metric("Supplier concentration (HHI)", f"{s['hhi']:.2f}",
           help=f"0–1; rest of world counted as one supplier, so an upper bound (lower bound {s['hhi_min']:.2f}).")
 m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supplier"] else "—",
@@ -118,22 +120,17 @@ ui.chart(view.sankey)
 # ---- look-through: how each supplier's dependence was obtained --------------------------------------
 up = exposure.UPSTREAM.get(hs6[0])
 st.markdown(
-    "**How the look-through works.** indirect = Σ over suppliers other than China of "
-    "(supplier's share) × (supplier's own dependence on China for the upstream input). "
+    "**How the look-through works.** "
     + (f"For HS {hs6[0]} the upstream input is **{up.input_label}**. " if up else
        f"No upstream mapping exists for HS {hs6[0]}: indirect exposure is not available. ")
-    + "Each supplier's dependence comes from the best evidence available, in this order: a domestic "
-      "producer of the input supplies itself (magnesium, titanium); a published country figure "
-      "(for EU members, the EU figure); for magnesium and titanium a non-producer re-exports, so its own "
-      "China share of the same HS line is used; otherwise China's share of world production at that stage "
-      "(fallback; for magnets raised to the supplier's own China share of magnet imports when higher). "
-      "Rows marked *thin* rest on the world fallback or an old figure.")
+    + lookthrough.METHOD + " Rows marked *thin* rest on the world fallback or an old figure.")
 dep = exp.suppliers.assign(supplier_name=lambda d: d["supplier"].map(catalog.country_name))[
-    ["supplier", "supplier_name", "share", "dependence", "indirect_share", "thin", "dependence_basis",
+    ["supplier", "supplier_name", "share", "dependence", "dependence_low", "dependence_high", "evidence",
+     "evidence_year", "indirect_share", "thin", "dependence_basis",
      "dependence_source", "value_usd", "quantity_t"]]
 st.dataframe(dep, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-                            for c in ("share", "dependence", "indirect_share")})
+                            for c in ("share", "dependence", "dependence_low", "dependence_high", "indirect_share")})
 st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
                    file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
                    key=f"csv-dep-{country}-{key}", icon=":material/download:")

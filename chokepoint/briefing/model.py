@@ -158,8 +158,10 @@ METHODS = (
     "Shares are of import value (or quantity) by the last shipping country, from CEPII BACI; ROW is the "
     "published rest-of-world bucket and counts in every denominator.",
     "Look-through: indirect = Σ over non-Chinese suppliers of (supplier's share) × (its own dependence on "
-    "China for the upstream input); one level deep; rows resting on China's world production share are "
-    "marked thin.",
+    "China for the upstream input); one level deep. Each supplier's dependence uses the best evidence in the "
+    "data (its own imports of the input, a published figure, domestic production, China's world share as the "
+    "last resort); totals carry the range the evidence allows (fallback suppliers at 0 to the world share); "
+    "rows resting on China's world production share are marked thin.",
     "Months of cover: stock S0, monthly use U, supply lines s_e; each month the shortfall U − inflow is drawn "
     "from stock; cover is the fractional month the stock reaches 0, or 'not exhausted' within the horizon.",
     "Regimes cut China's monthly supply to the targets: nothing during the licence delay, then the approval "

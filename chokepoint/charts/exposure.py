@@ -90,22 +90,37 @@ def china_share_map(spec: ChartSpec) -> go.Figure:
 
 
 def exposure_ranking(spec: ChartSpec) -> go.Figure:
-    """Stacked bars: direct and look-through (indirect) China share, importers ranked by total."""
+    """Stacked bars: direct and look-through (indirect) China share, importers ranked by the point
+    estimate of the total; a whisker per importer spans the range the evidence allows
+    (``china_share_total_low`` to ``china_share_total_high``), labelled at its high end."""
     df, selected, top_n = spec.data, spec.options["selected"], spec.options["top_n"]
     d = df.sort_values(["china_share_total", "importer"], ascending=[False, True]).head(top_n)
     if selected not in set(d["importer"]) and selected in set(df["importer"]):
         d = pd.concat([d, df[df["importer"] == selected]])
     d = d.iloc[::-1]
     labels = [f"<b>{n}</b>" if c == selected else n for c, n in zip(d["importer"], d["importer_name"])]
+    total = d["china_share_total"]
+    low = d["china_share_total_low"] if "china_share_total_low" in d else total
+    high = d["china_share_total_high"] if "china_share_total_high" in d else total
     fig = go.Figure()
     fig.add_trace(go.Bar(y=labels, x=d["china_share_direct"], orientation="h", name="direct from China",
                          marker_color=CHINA, hovertemplate="%{y}: %{x:.1%} direct<extra></extra>"))
     fig.add_trace(go.Bar(y=labels, x=d["china_share_indirect"], orientation="h",
                          name="through third countries (look-through)", marker_color=INDIRECT,
-                         text=[pct(v) for v in d["china_share_total"]], textposition="outside",
                          hovertemplate="%{y}: %{x:.1%} indirect<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        y=labels, x=total, mode="markers", name="range the evidence allows (low–high)",
+        marker=dict(color="#222222", size=5, symbol="line-ns-open"),
+        error_x=dict(type="data", symmetric=False, array=(high - total).clip(lower=0),
+                     arrayminus=(total - low).clip(lower=0), color="#222222", thickness=1.2, width=4),
+        customdata=list(zip(low, high)),
+        hovertemplate="%{y}: %{x:.1%} (range %{customdata[0]:.1%}–%{customdata[1]:.1%})<extra></extra>"))
+    fig.add_trace(go.Scatter(y=labels, x=high, mode="text", text=[pct(v) for v in total],
+                             textposition="middle right", showlegend=False, hoverinfo="skip",
+                             textfont=dict(size=11)))
     fig.update_layout(barmode="stack", bargap=0.25)
-    fig.update_xaxes(range=[0, 1.1], tickformat=".0%", title="share of imports traced to China")
+    fig.update_xaxes(range=[0, 1.16], tickformat=".0%", tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                     title="share of imports traced to China (bar: point estimate; whisker: range)")
     return style(fig, spec, height=max(420, 150 + 22 * len(d)))
 
 

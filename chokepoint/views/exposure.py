@@ -49,9 +49,15 @@ def ranking(everyone: pd.DataFrame, *, key: str, selected: str, material: str, y
     k = int((everyone["china_share_total"] >= 0.9).sum())
     n = len(everyone)
     shown = f"top {min(top_n, n)} of {n} importers" if n > top_n else f"{n} importers"
-    return ChartSpec(f"ranking-{key}", f"With look-through, {k} of {n} importers trace 90%+ of their {material} to China",
+    spread = ""
+    if "china_share_total_low" in everyone:
+        k_low = int((everyone["china_share_total_low"] >= 0.9).sum())
+        k_high = int((everyone["china_share_total_high"] >= 0.9).sum())
+        spread = f" ({k_low}–{k_high} across the evidence range)" if (k_low, k_high) != (k, k) else ""
+    return ChartSpec(f"ranking-{key}", f"With look-through, {k} of {n} importers trace 90%+ of their {material} to "
+                     f"China{spread}",
                      f"Share of {year} imports by {basis}: direct, plus suppliers' own dependence on China "
-                     f"({shown}, by total)",
+                     f"({shown}, by the point estimate; whiskers: the range the evidence allows)",
                      "CEPII BACI HS92 V202601; USGS; IEA; published import shares (see dependence table)",
                      everyone, "exposure_ranking", {"selected": selected, "top_n": top_n},
                      tables=LOOK_THROUGH_TABLES, notes=notes)
@@ -114,7 +120,9 @@ class CountryExposure:
 def look_through_note(summary: dict) -> str:
     return ("Look-through: indirect = Σ over non-Chinese suppliers of share × the supplier's own dependence on "
             "China for the upstream input" + (f" ({summary['upstream_input']})" if summary.get("upstream_input") else "")
-            + "; one level deep.")
+            + "; one level deep. Each supplier's dependence uses the best evidence available (own imports of "
+              "the input, a published figure, domestic production, China's world share as the last resort); "
+              "the range counts fallback suppliers at 0 (low) and at the world share (high).")
 
 
 def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tuple[str, ...] | None = None,
@@ -147,7 +155,9 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
         Finding(f"China's direct share of {cname}'s {short} imports, {yr} (by {basis})",
                 pct(s["china_share_direct"], 1), "%", basis, producer),
         Finding(f"China's total share with look-through: direct plus {pct(s['china_share_indirect'], 1)} "
-                f"through third countries", pct(s["china_share_total"], 1), "%", basis, sankey_spec.source),
+                f"through third countries (range {pct(s['china_share_total_low'], 1)}–"
+                f"{pct(s['china_share_total_high'], 1)} as the evidence allows)",
+                pct(s["china_share_total"], 1), "%", basis, sankey_spec.source),
     )
     rank_pack = with_scope(ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes), s)
     sankey_spec = with_scope(sankey_spec, s)
