@@ -147,7 +147,8 @@ def _event(row: Mapping[str, Any], at: str, known: Collection[str] | None, origi
             errs.append(f"{at}{show(k)[1:-1] if isinstance(k, str) else show(k)}: unknown column{hint}")
     vals = {k: row.get(k) for k in COLUMNS}
     for k in REQUIRED:
-        if vals[k] is None or (isinstance(vals[k], str) and not vals[k].strip()):
+        v = vals[k]
+        if v is None or (isinstance(v, str) and not v.strip()):
             errs.append(f"{at}{k}: required")
     for k in ("regime", "action", "measure", "source", "url", "note"):
         if vals[k] is not None and not isinstance(vals[k], str):

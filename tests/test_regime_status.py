@@ -209,3 +209,49 @@ def test_cli_cover_starts_at_the_regime(tmp_path):
     a = json.loads(cli("cover", "--country", "JPN", "--material", "magnets", "--regime", APR, "--as-of",
                        "2025-12-01", "--format", "json").stdout)
     assert a["simulation_start"] == "2025-12-01" and a["regime_status"]["status"] == "in force"
+
+
+# ---------------------------------------------------------------------------- views: headline, starts
+@pytest.fixture(scope="module")
+def magnet_rows(lib):
+    from chokepoint import scenarios
+    from chokepoint.constants import CONTROLLER
+    regs = [lib[APR], lib[OCT], lib["baseline"]]
+    rows = scenarios.country_cover("permanent_magnets", regs, run=scenarios.default_runner())
+    return rows[rows["holder"] != CONTROLLER]
+
+
+def test_heatmap_headline_uses_in_force_regimes(lib, tl, magnet_rows):
+    from chokepoint.views import cover as view_cover
+    from chokepoint.views import regime_dates
+    on = regime_dates.on(D("2025-12-01"), timeline=tl)
+    rows = magnet_rows.assign(regime_name=magnet_rows["regime"].map(
+        {r.id: r.name for r in on.labelled([lib[APR], lib[OCT], lib["baseline"]])}))
+    spec = view_cover.heatmap(rows, material="magnets", material_id="permanent_magnets",
+                              in_force=on.in_force([lib[APR], lib[OCT], lib["baseline"]]), as_of=on.as_of)
+    assert spec.title.startswith("Under April 2025 licensing (in force on 1 Dec 2025), ")
+    k_apr = view_cover.runout_count(rows[rows["regime"] == APR])[1]
+    assert f"{k_apr} of {rows['holder'].nunique()} importers" in spec.title
+    assert "October" not in spec.title and "October" not in spec.headline[0].label
+    # the same rows without statuses: the worst regime is the suspended one (what the page used to say)
+    old = view_cover.heatmap(rows, material="magnets", material_id="permanent_magnets")
+    assert "Suspended: October 2025 expansion" in old.title
+    none = view_cover.heatmap(rows[rows["regime"] != APR], material="magnets", material_id="permanent_magnets",
+                              in_force=[APR], as_of=on.as_of)
+    assert none.title.startswith("No regime shown is in force on 1 Dec 2025. Under Suspended: October")
+
+
+def test_runout_dates_start_at_each_regime(lib, tl, magnet_rows):
+    from chokepoint import scenarios
+    from chokepoint.views import regime_dates
+    on = regime_dates.on(D("2025-12-01"), timeline=tl)
+    starts = on.starts([lib[APR], lib[OCT]], scenarios.DEFAULT_START)
+    jpn = magnet_rows[magnet_rows["holder"] == "JPN"]
+    t = scenarios.runout_table(jpn, scenarios.DEFAULT_START, starts).set_index("regime")
+    assert t.loc[APR, "start_date"] == D("2025-04-04") and t.loc[OCT, "start_date"] == D("2026-11-10")
+    assert t.loc[OCT, "runout_date"] == scenarios.runout_date(D("2026-11-10"), t.loc[OCT, "months"])
+    assert t.loc["baseline", "start_date"] == scenarios.DEFAULT_START
+    h = scenarios.holder("JPN", "permanent_magnets", run=scenarios.default_runner())
+    curves = scenarios.rundown(h, [lib[APR], lib[OCT]], start=scenarios.DEFAULT_START, starts=starts)
+    first = curves[curves["month"] == 0].set_index("regime")["date"]
+    assert first[APR] == D("2025-04-04") and first[OCT] == D("2026-11-10")
