@@ -298,7 +298,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out folder {str(out.parent)!r} does not exist")
     try:
-        regs = briefing.resolve_regimes(args.regimes)
+        from .views import regime_dates
+        dates = regime_dates.on(_as_of(args.as_of))
+        regs = briefing.resolve_regimes(args.regimes, dates=dates)
         run = exposure.default_runner(args.data_dir)
         prov = ingest.load_provenance(args.data_dir)
         if args.company:
@@ -306,9 +308,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
             if res is None:
                 return 2
             pack = briefing.company_briefing(res.lines, regs, name=Path(args.company).stem, default_country=args.country,
-                                             run=run, provenance=prov)
+                                             run=run, provenance=prov, dates=dates)
         else:
-            pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov)
+            pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov, dates=dates)
     except briefing.BriefingInputError as e:
         raise UsageError(str(e)) from None
     try:
@@ -465,7 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="country: ISO3, ISO2 or English name (with --company: the country of sites without one)")
     b.add_argument("--company", default=None, metavar="FILE.csv", help="a company stockpile CSV (see the template)")
     b.add_argument("--regimes", default=None, metavar="A,B",
-                   help="regime ids, comma-separated (default: apr-2025-licensing,oct-2025-expansion)")
+                   help="regime ids, comma-separated (default: the regimes in force on --as-of)")
+    b.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="date of the regimes' status (default: today): names and the default choice")
     b.add_argument("--materials", default=None, metavar="A,B",
                    help="materials with trade data, comma-separated; the first leads (default: all, magnets first)")
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="where to write the pack")

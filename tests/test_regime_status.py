@@ -255,3 +255,19 @@ def test_runout_dates_start_at_each_regime(lib, tl, magnet_rows):
     curves = scenarios.rundown(h, [lib[APR], lib[OCT]], start=scenarios.DEFAULT_START, starts=starts)
     first = curves[curves["month"] == 0].set_index("regime")["date"]
     assert first[APR] == D("2025-04-04") and first[OCT] == D("2026-11-10")
+
+
+# ---------------------------------------------------------------------------- packs
+def test_pack_defaults_to_in_force_and_labels_the_rest(lib, tl):
+    from chokepoint import briefing
+    from chokepoint.views import regime_dates
+    dec25 = regime_dates.on(D("2025-12-01"), timeline=tl)
+    assert [r.id for r in briefing.resolve_regimes(None, lib, dates=dec25)] == [APR]
+    regs = briefing.resolve_regimes("apr-2025-licensing,oct-2025-expansion,escalation-ti-mg-lree", lib, dates=dec25)
+    assert [r.name.split(":")[0] for r in regs[1:]] == ["Suspended", "Scenario"]
+    pack = briefing.country_briefing("IND", regimes=regs, dates=dec25)
+    scope = " ".join(pack.slides[0].lines)
+    assert "Suspended: October 2025 expansion" in scope and "Scenario: Escalation" in scope
+    assert "Control timeline last updated" in scope
+    heat = next(s for s in pack.slides if s.chart is not None and s.chart.id.startswith("cover-heatmap"))
+    assert "April 2025 licensing (in force on 1 Dec 2025)" in heat.title
