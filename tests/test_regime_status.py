@@ -271,3 +271,20 @@ def test_pack_defaults_to_in_force_and_labels_the_rest(lib, tl):
     assert "Control timeline last updated" in scope
     heat = next(s for s in pack.slides if s.chart is not None and s.chart.id.startswith("cover-heatmap"))
     assert "April 2025 licensing (in force on 1 Dec 2025)" in heat.title
+
+
+def test_company_results_start_each_regime_from_its_date(lib, tl):
+    from chokepoint import company
+    from chokepoint.stockpile_csv import parse_stockpile_csv
+    from chokepoint.views import regime_dates
+    res = parse_stockpile_csv((ROOT / "tests" / "fixtures" / "company_stockpile_fixture.csv").read_bytes())
+    on = regime_dates.on(D("2025-12-01"), timeline=tl)
+    regs = on.labelled([lib[APR], lib[OCT]])
+    starts = on.starts(regs, on.as_of)
+    assert starts == {APR: D("2025-12-01"), OCT: D("2026-11-10")}
+    out = company.results(res.lines, regs, start=on.as_of, starts=starts)
+    ex = out[out["state"] == "exhausted"]
+    for _, r in ex.iterrows():
+        assert r["runout_date"] >= starts[r["regime"]]
+    assert (ex["regime"] == OCT).any()
+    assert set(out.loc[out["regime"] == OCT, "regime_name"]) == {"Suspended: " + lib[OCT].name}
