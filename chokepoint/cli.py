@@ -129,18 +129,54 @@ def _library(args: argparse.Namespace):
         raise UsageError(f"the regime library has problems: {'; '.join(e.problems)}") from None
 
 
+def _as_of(text: str | None):
+    import datetime as dt
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def _timeline(args: argparse.Namespace, lib):
+    """The built-in control timeline plus the events of ``--events FILE`` (all valid, or none)."""
+    from . import regime_status
+    try:
+        tl = regime_status.load_timeline(known=list(lib))
+        if getattr(args, "events", None):
+            tl = tl.merged(regime_status.load_events(Path(args.events), known=list(lib)))
+    except regime_status.EventsError as e:
+        raise _RegimeFileError(e.problems, e.where or "events", kind="events file") from None
+    return tl
+
+
 def cmd_regimes(args: argparse.Namespace) -> int:
-    """The named regime library: id, name, horizon and rules."""
+    """The named regime library: id, name, status on the as-of date, horizon and rules."""
     import json
 
-    from . import scenarios
+    from . import regime_status, scenarios
 
     lib = _library(args)
+    as_of = _as_of(args.as_of)
+    try:
+        tl = _timeline(args, lib)
+    except _RegimeFileError as e:
+        return e.report()
+    stat = regime_status.statuses(lib, as_of, tl)
     if args.format == "json":
-        print(json.dumps([scenarios.regime_summary(r) for r in lib.values()], indent=2, ensure_ascii=False))
+        note = {"timeline_last_updated": tl.last_updated.isoformat() if tl.last_updated else None,
+                "timeline_note": tl.caveat(as_of)}
+        print(json.dumps([{**scenarios.regime_summary(r), **regime_status.summary(r, stat[r.id]), **note}
+                          for r in lib.values()], indent=2, ensure_ascii=False))
         return 0
+    print(tl.caveat(as_of))
     for r in lib.values():
+        s = stat[r.id]
+        since = f" (effective {s.effective_from})" if s.effective_from else ""
+        until = f" until {s.suspended_until}" if s.suspended_until else ""
         print(f"{r.id}  —  {r.name}  (horizon {r.horizon_months} months, {len(r.rules)} rule(s))")
+        print(f"  status on {as_of}: {s.status}{until}{since}")
         rules = scenarios.rules_table(r)
         if len(rules):
             print("  " + rules.drop(columns=["note"]).to_string(index=False).replace("\n", "\n  "))
@@ -148,15 +184,15 @@ def cmd_regimes(args: argparse.Namespace) -> int:
 
 
 class _RegimeFileError(Exception):
-    def __init__(self, problems: list[str], where: str):
-        self.problems, self.where = problems, where
+    def __init__(self, problems: list[str], where: str, kind: str = "regime file"):
+        self.problems, self.where, self.kind = problems, where, kind
 
     def report(self) -> int:
         """One line for one problem; a count line, then one line per problem."""
         if len(self.problems) == 1:
-            print(f"error: {self.where}: regime file problem: {self.problems[0]}", file=sys.stderr)
+            print(f"error: {self.where}: {self.kind} problem: {self.problems[0]}", file=sys.stderr)
             return 2
-        print(f"error: {self.where}: {len(self.problems)} problem(s) in the regime file", file=sys.stderr)
+        print(f"error: {self.where}: {len(self.problems)} problem(s) in the {self.kind}", file=sys.stderr)
         for p in self.problems:
             print(f"{self.where}: {p}", file=sys.stderr)
         return 2
@@ -197,8 +233,10 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
     if args.stock_months < 0:
         raise UsageError(f"--stock-months must be >= 0, not {args.stock_months}")
+    as_of = _as_of(args.as_of)
     try:
         reg = _regime_for(args)
+        tl = _timeline(args, _library(args))
     except _RegimeFileError as e:
         return e.report()
     run = scenarios.default_runner(args.data_dir)
@@ -206,6 +244,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
         doc = scenarios.cover_json(args.country, args.material, reg, industry_months=args.stock_months, run=run)
     except scenarios.ScenarioError as e:
         raise UsageError(str(e)) from None
+    doc.update(_status_doc(reg, as_of, tl, doc["months_of_cover"]))
     if args.format == "json":
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
@@ -215,6 +254,9 @@ def cmd_cover(args: argparse.Namespace) -> int:
               else f"{doc['state']} ({doc['horizon_months']} months)")
     print(f"{doc['country_name']} ({doc['country']}) · {doc['material']} · {doc['regime_name']} [{doc['regime']}]")
     print(f"months of cover: {result}  (ESTIMATE)")
+    print(f"status on {doc['as_of']}: {doc['regime_status']['status']}; simulation starts {doc['simulation_start']}"
+          + (f", runs out {doc['runout_date']}" if doc["runout_date"] else ""))
+    print(doc["timeline_note"])
 
     def n(x, spec):
         return "n/a" if x is None else format(x, spec)
@@ -225,6 +267,22 @@ def cmd_cover(args: argparse.Namespace) -> int:
     for s in i["sources"]:
         print(f"source: {s}")
     return 0
+
+
+def _status_doc(reg, as_of, tl, months) -> dict:
+    """What ``cover`` adds to its JSON: the regime's status on the as-of date and the calendar.
+
+    "From today" question: the simulation starts on the as-of date, or later when the regime
+    only comes into force later (never before it exists)."""
+    from . import regime_status, scenarios
+    st = tl.status(reg.id, as_of)
+    start = regime_status.sim_start(reg.id, as_of, tl)
+    rd = scenarios.runout_date(start, months)
+    return {"regime_name": regime_status.label_name(reg.name, st), "as_of": as_of.isoformat(),
+            "regime_status": st.to_dict(), "simulation_start": start.isoformat(),
+            "runout_date": rd.isoformat() if rd else None,
+            "timeline_last_updated": tl.last_updated.isoformat() if tl.last_updated else None,
+            "timeline_note": tl.caveat(as_of)}
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
@@ -243,7 +301,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out folder {str(out.parent)!r} does not exist")
     try:
-        regs = briefing.resolve_regimes(args.regimes)
+        from .views import regime_dates
+        dates = regime_dates.on(_as_of(args.as_of))
+        regs = briefing.resolve_regimes(args.regimes, dates=dates)
         run = exposure.default_runner(args.data_dir)
         prov = ingest.load_provenance(args.data_dir)
         if args.company:
@@ -251,9 +311,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
             if res is None:
                 return 2
             pack = briefing.company_briefing(res.lines, regs, name=Path(args.company).stem, default_country=args.country,
-                                             run=run, provenance=prov)
+                                             run=run, provenance=prov, dates=dates)
         else:
-            pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov)
+            pack = briefing.country_briefing(args.country, args.materials, regs, run=run, provenance=prov, dates=dates)
     except briefing.BriefingInputError as e:
         raise UsageError(str(e)) from None
     try:
@@ -383,6 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("regimes", help="the named control-regime library")
     r.add_argument("action", choices=["list"])
     r.add_argument("--format", choices=["table", "json"], default="table")
+    r.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="status on this date (default: today)")
+    r.add_argument("--events", default=None, metavar="FILE",
+                   help="extra control events (CSV or YAML: date, regime, action, measure, source, until?) "
+                        "merged into the built-in timeline")
     r.set_defaults(func=cmd_regimes)
 
     c = sub.add_parser("cover", help="months of cover of one country for one material under one regime")
@@ -396,13 +460,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="industry inventory in months of use (default 3: AmCham China survey, May 2025)")
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
+    c.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="date of the question: the regime's status and the simulation start (default: today)")
+    c.add_argument("--events", default=None, metavar="FILE",
+                   help="extra control events (CSV or YAML) merged into the built-in timeline")
     c.set_defaults(func=cmd_cover)
     b = sub.add_parser("brief", help="a briefing pack (PPTX or PDF) for a country or a company snapshot")
     b.add_argument("--country", default=None,
                    help="country: ISO3, ISO2 or English name (with --company: the country of sites without one)")
     b.add_argument("--company", default=None, metavar="FILE.csv", help="a company stockpile CSV (see the template)")
     b.add_argument("--regimes", default=None, metavar="A,B",
-                   help="regime ids, comma-separated (default: apr-2025-licensing,oct-2025-expansion)")
+                   help="regime ids, comma-separated (default: the regimes in force on --as-of)")
+    b.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="date of the regimes' status (default: today): names and the default choice")
     b.add_argument("--materials", default=None, metavar="A,B",
                    help="materials with trade data, comma-separated; the first leads (default: all, magnets first)")
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="where to write the pack")

@@ -159,8 +159,10 @@ def dependence_map(lines: pd.DataFrame, run: Runner, year: int | None = None) ->
 # ------------------------------------------------------------------ results
 def results(lines: pd.DataFrame, regs: Sequence[Regime], *, default_country: str | None = None,
             dependence: Mapping[str, Mapping[str, float]] | None = None,
-            start: dt.date | None = None) -> pd.DataFrame:
+            start: dt.date | None = None, starts: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """Months of cover per (site, material, regime), regimes in the given order (``RESULT_COLUMNS``).
+    ``starts`` gives a regime its own start date (``regime_status.sim_starts``: a regime that comes
+    into force after ``start`` starts then); others start at ``start``.
 
     ``months`` is NaN unless ``state`` is exhausted; ``runout_date`` (None unless exhausted) is
     ``start`` + months x 30.4375 days; ``months_capped`` is the horizon when not exhausted within
@@ -177,8 +179,9 @@ def results(lines: pd.DataFrame, regs: Sequence[Regime], *, default_country: str
     start = start or dt.date.today()
     months = t["months"].to_numpy(float)
     exhausted = (t["state"] == cover.EXHAUSTED).to_numpy()
-    dates = [start + dt.timedelta(days=float(m) * DAYS_PER_MONTH) if e else None
-             for m, e in zip(months, exhausted)]
+    first = [(starts or {}).get(r, start) for r in t["regime"]]
+    dates = [s0 + dt.timedelta(days=float(m) * DAYS_PER_MONTH) if e else None
+             for s0, m, e in zip(first, months, exhausted)]
     out = pd.DataFrame({
         "site": t["holder"].astype(str), "site_country": t["site_country"].astype(object),
         "destination": t["destination"].astype(object), "destination_basis": t["destination_basis"].astype(str),

@@ -1,8 +1,11 @@
 """Briefing: a country's or a company's story as a PPTX deck and a PDF, ready for a briefing."""
+import datetime as dt
+
 import streamlit as st
 
-from chokepoint import briefing, catalog, export, regimes, ui
+from chokepoint import briefing, catalog, export, ui
 from chokepoint.stockpile_csv import parse_stockpile_csv
+from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
@@ -20,9 +23,14 @@ st.markdown(
 subject = st.radio("Pack for", ["country", "company"], horizontal=True, key="brief_subject",
                    format_func={"country": "a country", "company": "a company stockpile snapshot"}.get)
 c1, c2 = st.columns(2)
-regime_ids = c2.multiselect("Regimes", list(library), default=regimes.flagged(library, "default"), key="brief_regimes",
-                            format_func=lambda r: library[r].name,
-                            help="Months of cover is computed under each; the worst one is a key finding.")
+as_of = c2.date_input("As of", dt.date.today(), key="brief_as_of",
+                      help="Which measures are in force on this date: chosen by default; the others are labelled.")
+dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
+regime_ids = c2.multiselect("Regimes", list(library), default=dates.defaults(library, reference=False),
+                            key="brief_regimes", format_func=lambda r: dates.name(library[r]),
+                            help="Months of cover is computed under each; the worst one is a key finding. By "
+                                 "default the measures in force on the as-of date.")
+c2.caption(dates.caveat)
 if subject == "country":
     traded = briefing.traded_materials(ui.query)
     materials = c1.multiselect("Materials", traded, default=traded, key="brief_materials",
@@ -56,14 +64,14 @@ if st.button("Build the pack", type="primary", key="brief_build", disabled=not r
              icon=":material/slideshow:"):
     with st.spinner("Assembling the pack…"):
         try:
-            regs = briefing.resolve_regimes(regime_ids, library)
+            regs = briefing.resolve_regimes(regime_ids, library, dates=dates)
             prov = ui.provenance(ui.data_dir())
             if subject == "country":
-                pack = briefing.country_briefing(country, materials, regs, run=ui.query, provenance=prov)
+                pack = briefing.country_briefing(country, materials, regs, run=ui.query, provenance=prov, dates=dates)
             else:
                 pack = briefing.company_briefing(parsed.lines, regs, name=upload.name.rsplit(".", 1)[0],
                                                  default_country=default_country or None, run=ui.query,
-                                                 provenance=prov)
+                                                 provenance=prov, dates=dates)
         except briefing.BriefingInputError as e:
             st.error(str(e), icon=":material/error:")
             st.stop()

@@ -13,6 +13,7 @@ import streamlit as st
 from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_csv, ui
 from chokepoint import workspace as ws
 from chokepoint.views import company as view_company
+from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
@@ -257,13 +258,20 @@ isos = company.country_options()
 default_country = o2.selectbox("Country of sites without a site_country", isos, index=None,
                                format_func=lambda c: f"{catalog.country_name(c)} ({c})", key="company_country",
                                placeholder="none (destination unknown)")
-start = o3.date_input("Start of controls", value=dt.date.today(), key="company_start")
+start = o3.date_input("Start of controls", value=dt.date.today(), key="company_start",
+                      help="From this date (default today). A regime not in force on it (suspended, not yet in "
+                           "force) starts when the control timeline says it comes into force; scenarios start here.")
 if not reg_ids:
     st.warning("Pick at least one regime.")
     st.stop()
-regs = [library[r] for r in reg_ids]
+reg_dates = regime_dates.on(start, ss.get("control_events_extra", ()))
+regs = reg_dates.labelled(library[r] for r in reg_ids)
+reg_starts = reg_dates.starts(regs, start)
+reg_names = {r.id: r.name for r in regs}
+st.caption(reg_dates.caveat)
 dep = company.dependence_map(lines, ui.query) if company.needs_dependence(regs) else None
-res_all = company.results(lines, regs, default_country=default_country, dependence=dep, start=start)
+res_all = company.results(lines, regs, default_country=default_country, dependence=dep, start=start,
+                          starts=reg_starts)
 scope = f"{subject}, start {start:%d %b %Y}"
 
 # ---- results: earliest run-out and the heatmap ---------------------------------------------------------
@@ -283,9 +291,9 @@ for n in company.notes(lines, res_all, default_country):
     st.info(n, icon=":material/info:")
 
 focus = st.segmented_control("Regime for the charts", reg_ids, default=reg_ids[0], key="company_focus",
-                             format_func=lambda r: library[r].name) or reg_ids[0]
+                             format_func=lambda r: reg_names[r]) or reg_ids[0]
 res_focus = res_all[res_all["regime"] == focus]
-chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=library[focus].name,
+chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=reg_names[focus],
                                scope=scope),
       source=f"{subject} (your upload); regime library")
 
@@ -304,7 +312,7 @@ downloads(res_all, "company-cover", notes=[f"Data: {subject}", f"Start of contro
 st.subheader("4 · Which supplier lines drive the risk")
 drv_all = company.drivers(lines, regs, default_country=default_country, dependence=dep)
 drv = drv_all[drv_all["regime"] == focus]
-chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=library[focus].name),
+chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=reg_names[focus]),
       source=f"{subject} (your upload); regime library")
 st.dataframe(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
                  "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",

@@ -1,8 +1,11 @@
 """Months of cover: how long each country's stock lasts under each control regime."""
+import datetime as dt
+
 import streamlit as st
 
 from chokepoint import catalog, constants, cover, regimes, scenarios, ui
 from chokepoint.views import cover as view_cover
+from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
@@ -18,7 +21,14 @@ st.markdown(
     "months of cover is when the stock runs out. **All results are ESTIMATES** built on the assumptions "
     "listed beside them.")
 
-# ---- controls: material, regimes, industry inventory, start date ------------------------------
+# ---- controls: as-of date, material, regimes, industry inventory, start date -------------------
+a1, a2 = st.columns([1, 3])
+as_of = a1.date_input("As of", dt.date.today(), key="cov_as_of",
+                      help="Which measures are in force, suspended or scenarios on this date (from the dated control "
+                           "timeline on *Control regimes*). Regimes in force are chosen by default and the headline "
+                           "counts only them.")
+dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
+a2.caption(dates.caveat)
 c1, c2 = st.columns([1, 3])
 materials = scenarios.country_materials(run=ui.query)
 material = c1.selectbox("Material", materials, key="cov_material",
@@ -26,16 +36,20 @@ material = c1.selectbox("Material", materials, key="cov_material",
                         format_func=lambda m: mats[m].name,
                         help="Materials with bilateral trade data (the supply lines of each country).")
 options = list(library) + [k for k in custom if k not in library]
-names = {**{k: r.name for k, r in library.items()}, **{k: f"{r.name} (custom)" for k, r in custom.items()}}
-chosen = c2.multiselect("Regimes", options, default=list(library), key="cov_regimes", format_func=names.get,
-                        help="The library of real measures and scenarios, plus custom regimes built on the "
+names = {**{k: dates.name(r) for k, r in library.items()},
+         **{k: f"{dates.name(r)} (custom)" for k, r in custom.items()}}
+chosen = c2.multiselect("Regimes", options, default=dates.defaults(library), key="cov_regimes", format_func=names.get,
+                        help="By default the measures in force on the as-of date and the no-controls reference. "
+                             "Suspended measures and scenarios are labelled as such; custom regimes are built on the "
                              "Control regimes page (this session only).")
 s1, s2, s3 = st.columns([2, 1, 1])
 industry_months = s1.slider(
     "Industry inventory (months of use)", 0.0, 12.0, scenarios.DEFAULT_INDUSTRY_MONTHS, 0.5, key="cov_industry",
     help=f"Assumption. Default 3 months: {scenarios.INDUSTRY_CITATION}.")
 start = s2.date_input("Start of the controls", scenarios.DEFAULT_START, key="cov_start",
-                      help="Month 0 of every regime. Default 4 April 2025 (MOFCOM Announcement No. 18).")
+                      help="Month 0 of the regimes already in force by then. Default 4 April 2025 (MOFCOM/GAC "
+                           "Announcement No. 18). A regime that comes into force later (such as a suspended one) "
+                           "starts on its in-force date, never before it exists.")
 inputs = scenarios.country_inputs(material, industry_months=industry_months, run=ui.query)
 holders = sorted((h for h in inputs["holder"].unique() if h != constants.CONTROLLER), key=catalog.country_name)
 target = scenarios.DEFAULT_BAN_TARGET
@@ -60,7 +74,8 @@ if not chosen:
     st.info("Pick at least one regime.", icon=":material/info:")
     ui.footer(["consumption", "trade_flows", "stockpiles"])
     st.stop()
-regs = scenarios.choose(library, chosen, target=target, custom=custom)
+regs = dates.labelled(scenarios.choose(library, chosen, target=target, custom=custom))
+starts = dates.starts(regs, start)
 short = mats[material].short_name.lower()
 
 # ---- heatmap: every country x regime ----------------------------------------------------------
@@ -70,7 +85,8 @@ shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
                        index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
-ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country))
+ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country,
+                            in_force=dates.in_force(regs), as_of=dates.as_of))
 
 # ---- one country: run-down curves, run-out dates and the assumptions beside them ----------------
 cname = catalog.country_name(country)
@@ -80,15 +96,17 @@ mine = table[table["holder"] == country]
 if hold.data_hint:
     st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
 else:
-    curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand)
+    curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand,
+                               starts=starts)
     ui.chart(view_cover.rundown(curves, country=country, material=short, material_id=material,
                                 reference_ids=regimes.flagged(library, "reference")))
 left, right = st.columns([1, 1])
 with left:
-    dates = scenarios.runout_table(mine, start)
-    st.markdown(f"**Run-out dates** (start {start:%d %b %Y} + months of cover × {constants.DAYS_PER_MONTH} days, "
-                "the mean month 365.25 / 12; ESTIMATES)")
-    st.dataframe(dates.drop(columns=["regime"]), hide_index=True, width="stretch",
+    runout = scenarios.runout_table(mine, start, starts)
+    st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
+                "the mean month 365.25 / 12; a regime starts on "
+                f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
+    st.dataframe(runout.drop(columns=["regime"]), hide_index=True, width="stretch",
                  column_config={"regime_name": "regime",
                                 "months": st.column_config.NumberColumn("months of cover", format="%.1f"),
                                 "runout_date": st.column_config.DateColumn("runs out on"),

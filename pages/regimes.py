@@ -1,9 +1,12 @@
 """Control regimes: the real measures, the regime library, and an editor for custom regimes."""
+import datetime as dt
+
 import streamlit as st
 
-from chokepoint import catalog, constants, regimes, scenarios, ui
+from chokepoint import catalog, constants, regime_status, regimes, scenarios, ui
 from chokepoint.views import cover as view_cover
 from chokepoint.views import overview as view_overview
+from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
@@ -24,11 +27,48 @@ st.markdown(
 events = ui.query("control_timeline", controller=constants.CONTROLLER)
 ui.chart(view_overview.control_timeline(events).with_(id="regimes-timeline"))
 
+# ---- status of each regime on a date, and events the user adds ----------------------------------
+st.subheader("Which regimes are in force")
+s1, s2 = st.columns([1, 3])
+as_of = s1.date_input("As of", dt.date.today(), key="reg_as_of",
+                      help="Status of each regime on this date, from the dated control timeline below.")
+ev_up = s2.file_uploader(
+    "Add control events (CSV or YAML)", type=["csv", "yml", "yaml"], key="reg_events",
+    help="Columns: date, regime, action (imposed, suspended or lifted), measure, source; optional until (end of a "
+         "suspension or of the measure), url, note. The whole file is checked first: nothing is added if any line "
+         "is wrong. Kept for this session; Months of cover uses it too.")
+if ev_up is not None and st.session_state.get("reg_events_seen") != ev_up.file_id:
+    st.session_state["reg_events_seen"] = ev_up.file_id
+    try:
+        added = regime_status.load_events_bytes(ev_up.getvalue(), ev_up.name, known=list(library))
+    except regime_status.EventsError as e:
+        st.session_state["reg_events_errors"] = (ev_up.name, e.problems)
+    else:
+        st.session_state["reg_events_errors"] = None
+        st.session_state["control_events_extra"] = added
+if ev_up is None and st.session_state.get("reg_events_seen"):
+    st.session_state["reg_events_seen"] = None        # file removed: back to the built-in timeline
+    st.session_state["control_events_extra"] = ()
+    st.session_state["reg_events_errors"] = None
+if st.session_state.get("reg_events_errors"):
+    fname, problems = st.session_state["reg_events_errors"]
+    st.error(f"{fname} was not added — nothing was applied:\n\n" + "\n".join(f"- `{p}`" for p in problems))
+dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
+if dates.timeline.user_events:
+    st.success(f"{len(dates.timeline.user_events)} event(s) of yours merged into the timeline for this session.")
+st.dataframe(dates.table(library), hide_index=True, width="stretch",
+             column_config={"effective_from": st.column_config.DateColumn("effective from"),
+                            "effective_to": st.column_config.DateColumn("effective to"),
+                            "suspended_until": st.column_config.DateColumn("suspended until"),
+                            "in_force_from": st.column_config.DateColumn("in force from (per the timeline)"),
+                            "basis": st.column_config.TextColumn("why", width="large")})
+st.caption(dates.caveat + " A regime named by no event is a scenario; its name says so on every page and slide.")
+
 # ---- the library ------------------------------------------------------------------------------
 st.subheader("The regime library")
 st.caption("Approval rates and delays are ESTIMATES calibrated on the figures named under each regime.")
 for reg in library.values():
-    with st.expander(f"{reg.name} · `{reg.id}`"):
+    with st.expander(f"{dates.name(reg)} · `{reg.id}` · {dates.status(reg.id).status}"):
         st.markdown(reg.description)
         st.dataframe(scenarios.rules_table(reg), hide_index=True, width="stretch",
                      column_config={"approval_rate": st.column_config.NumberColumn("approval rate", format="%.2f")})

@@ -40,7 +40,8 @@ def test_regime_bomb_upload_leaves_server_memory_alone(page, server, tmp_path):
     bomb.write_text(hc.regime_bomb("materials"), encoding="utf-8")
     page.goto(server.url + "/regimes")
     page.get_by_role("heading", name="Control regimes").wait_for()
-    upload = page.locator("input[type=file]")
+    upload = page.get_by_test_id("stFileUploader").filter(has_text="Upload a regime").locator("input[type=file]")
+    upload.wait_for(state="attached", timeout=120_000)   # the page has two uploaders; this one is last
     upload.set_input_files(str(good))                  # warm the upload path first
     page.get_by_text("Loaded A fine regime").wait_for()
     time.sleep(1)

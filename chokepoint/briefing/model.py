@@ -17,6 +17,8 @@ import pandas as pd
 
 from .. import catalog, constants, exposure
 from .. import regimes as regimes_mod
+from ..views import regime_dates
+from ..views.regime_dates import RegimeDates
 from ..views.spec import ChartSpec, Finding
 
 MAGNETS = constants.MAGNETS
@@ -66,13 +68,16 @@ class Briefing:
 
 # ------------------------------------------------------------------ choices
 def resolve_regimes(ids: Sequence[str] | str | None,
-                    library: Mapping[str, regimes_mod.Regime] | None = None) -> list[regimes_mod.Regime]:
-    """Regimes by id ("a,b" or a list; None/empty = the library's regimes flagged ``default``); an
-    unknown id is an error naming the closest id and the known ones."""
+                    library: Mapping[str, regimes_mod.Regime] | None = None, *,
+                    dates: RegimeDates | None = None) -> list[regimes_mod.Regime]:
+    """Regimes by id ("a,b" or a list; None/empty = the regimes in force on the as-of date of
+    ``dates``, default today), each named with its status on that date ("Scenario: ...",
+    "Suspended: ..."); an unknown id is an error naming the closest id and the known ones."""
     library = dict(library) if library is not None else regimes_mod.load_library()
+    dates = dates or regime_dates.on()
     if isinstance(ids, str):
         ids = [i for i in (x.strip() for x in ids.split(",")) if i]
-    ids = list(ids or regimes_mod.flagged(library, "default"))
+    ids = list(ids or dates.defaults(library, reference=False))
     out = []
     for rid in ids:
         if rid not in library:
@@ -83,7 +88,7 @@ def resolve_regimes(ids: Sequence[str] | str | None,
             out.append(library[rid])
     if not out:
         raise BriefingInputError("choose at least one regime")
-    return out
+    return dates.labelled(out)
 
 
 def traded_materials(run: Runner) -> list[str]:

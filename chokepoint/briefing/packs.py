@@ -13,8 +13,9 @@ from ..fmt import pct
 from ..views import company as view_company
 from ..views import cover as view_cover
 from ..views import exposure as view_exposure
-from ..views import overview
+from ..views import overview, regime_dates
 from ..views.cover import CoverPart, regime_notes
+from ..views.regime_dates import RegimeDates
 from .model import Briefing, BriefingInputError, Runner, Story, assemble, resolve_materials, resolve_regimes
 
 
@@ -27,12 +28,16 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
                      regimes: Sequence[regimes_mod.Regime] | None = None, *, run: Runner | None = None,
                      provenance: Mapping[str, dict] | None = None, year: int | None = None,
                      basis: str = "value",
-                     cover_part: Callable[..., CoverPart] = view_cover.country_part) -> Briefing:
+                     cover_part: Callable[..., CoverPart] = view_cover.country_part,
+                     dates: RegimeDates | None = None) -> Briefing:
     """A country's story: exposure (direct and look-through), suppliers, where it ranks, months
-    of cover under the chosen regimes, and the context (production, exports, measures)."""
+    of cover under the chosen regimes, and the context (production, exports, measures).
+    ``dates`` (default: today, built-in timeline) labels each regime with its status and decides
+    which regimes the cover headline counts (those in force)."""
     run = run or exposure.default_runner()
     prov = _provenance(provenance)
-    regimes = list(regimes) if regimes else resolve_regimes(None)
+    dates = dates or regime_dates.on()
+    regimes = dates.labelled(regimes) if regimes else resolve_regimes(None, dates=dates)
     try:
         iso = exposure.resolve_country(country)
     except catalog.CatalogError as e:
@@ -47,7 +52,7 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
     except exposure.ExposureDataError as e:
         raise BriefingInputError(str(e)) from None
     cname, yr, s = catalog.country_name(iso), sel.year, view.exposure.summary
-    part = cover_part(iso, mats, regimes, run)
+    part = cover_part(iso, mats, regimes, run, in_force=dates.in_force(regimes), as_of=dates.as_of)
     specs = [*view.pack, *part.charts,
              *overview.context(run, sorted({catalog.materials()[m].group for m in mats}))]
     findings = list(view.findings)
@@ -62,6 +67,7 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
     scope = [f"Materials: {', '.join(catalog.materials()[m].name for m in mats)}",
              f"Trade year {yr}, shares by {basis}",
              "Regimes: " + "; ".join(r.name for r in regimes),
+             dates.caveat,
              f"Prepared {dt.date.today().isoformat()} with Chokepoint; sources on the last slide"]
     return assemble(Story(
         f"{cname} ({iso})", f"brief-{iso.lower()}",
@@ -79,13 +85,15 @@ def company_cover(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
 
 def company_briefing(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime], *, name: str,
                      default_country: str | None = None, run: Runner | None = None,
-                     provenance: Mapping[str, dict] | None = None) -> Briefing:
+                     provenance: Mapping[str, dict] | None = None,
+                     dates: RegimeDates | None = None) -> Briefing:
     """A company's story from its stockpile snapshot (stockpile_csv lines): months of cover per
     site and material under each regime, the earliest run-out, where supply comes from, and
     the context charts."""
     run = run or exposure.default_runner()
     prov = _provenance(provenance)
-    regimes = list(regimes) if regimes else resolve_regimes(None)
+    dates = dates or regime_dates.on()
+    regimes = dates.labelled(regimes) if regimes else resolve_regimes(None, dates=dates)
     if lines.empty:
         raise BriefingInputError("the company snapshot has no supply lines")
     if default_country:
@@ -99,7 +107,7 @@ def company_briefing(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
     specs = [*view.charts, *overview.context(run, view_company.material_groups(view.table))]
     findings = list(view.findings)
     scope_lines = [f"{view.table['holder'].nunique()} site(s), {view.holdings} holdings (site × material)",
-                   "Regimes: " + "; ".join(r.name for r in regimes),
+                   "Regimes: " + "; ".join(r.name for r in regimes), dates.caveat,
                    f"Prepared {dt.date.today().isoformat()} with Chokepoint; sources on the last slide"]
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "company"
     return assemble(Story(name, f"brief-{slug}", f"{name}: months of cover under China's export controls",

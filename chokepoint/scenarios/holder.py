@@ -79,13 +79,16 @@ def holder(country: str, material: str, *, year: int | None = None, industry_mon
 
 
 def rundown(h: Holder, regs: Sequence[Regime], *, ranges: Ranges = _DEFAULT_RANGES, start: dt.date = DEFAULT_START,
-            substitution: Substitution | None = None, demand_factor: float = 1.0) -> pd.DataFrame:
+            substitution: Substitution | None = None, demand_factor: float = 1.0,
+            starts: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """Stock curves for one country: one row per (regime, month 0..H) with stock_t and a band.
 
     Low = approval - ranges.approval_pp, delay + ranges.delay_months, industry months x (1 -
     industry_factor); high = the opposite corner (months of cover is monotone in each, so these two
     corners bound every combination). Columns: regime, regime_name, month, date, stock_t,
-    stock_low_t, stock_high_t, months, state, months_low, months_high, band (text)."""
+    stock_low_t, stock_high_t, months, state, months_low, months_high, band (text).
+    ``starts`` gives a regime its own month 0 (``regime_status.sim_starts``: never before it is in
+    force); other regimes start at ``start``."""
     rows = []
     f = ranges.industry_factor
     for reg in regs:
@@ -101,7 +104,7 @@ def rundown(h: Holder, regs: Sequence[Regime], *, ranges: Ranges = _DEFAULT_RANG
                 f"industry inventory ±{f:.0%}")
         for t, s in enumerate(mid["stock_t_series"]):
             rows.append({"regime": reg.id, "regime_name": reg.name, "month": t,
-                         "date": start + dt.timedelta(days=round(t * DAYS_PER_MONTH)),
+                         "date": (starts or {}).get(reg.id, start) + dt.timedelta(days=round(t * DAYS_PER_MONTH)),
                          "stock_t": s, "stock_low_t": runs["low"]["stock_t_series"][t],
                          "stock_high_t": runs["high"]["stock_t_series"][t],
                          "months": mid["months_of_cover"], "state": mid["state"],

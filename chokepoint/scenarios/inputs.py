@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -268,15 +268,18 @@ def runout_date(start: dt.date, months: float | None) -> dt.date | None:
     return start + dt.timedelta(days=round(months * DAYS_PER_MONTH))
 
 
-def runout_table(rows: pd.DataFrame, start: dt.date = DEFAULT_START) -> pd.DataFrame:
+def runout_table(rows: pd.DataFrame, start: dt.date = DEFAULT_START,
+                 starts: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """Run-out dates for cover rows (one country): regime_name, months, state, runout_date and,
-    when present, months_low/months_high with their dates."""
+    when present, months_low/months_high with their dates. ``starts`` gives a regime its own
+    start date (``regime_status.sim_starts``); ``start_date`` says which one each row used."""
     d = rows.copy()
-    d["runout_date"] = [runout_date(start, m) for m in d["months"]]
+    first = [(starts or {}).get(r, start) for r in d["regime"]]
+    d["runout_date"] = [runout_date(s0, m) for s0, m in zip(first, d["months"])]
     cols = ["regime", "regime_name", "months", "state", "runout_date"]
     for k in ("low", "high"):
         if f"months_{k}" in d:
-            d[f"runout_date_{k}"] = [runout_date(start, m) for m in d[f"months_{k}"]]
+            d[f"runout_date_{k}"] = [runout_date(s0, m) for s0, m in zip(first, d[f"months_{k}"])]
             cols += [f"months_{k}", f"state_{k}", f"runout_date_{k}"]
-    d["start_date"] = start
+    d["start_date"] = first
     return d[cols + ["start_date", "horizon_months"]].reset_index(drop=True)

@@ -3,6 +3,7 @@ the tornado of what moves the answer, a custom regime's preview, and what a coun
 about cover. Used by the Months of cover and Control regimes pages and by country packs."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
@@ -33,20 +34,32 @@ def runout_count(rows: pd.DataFrame, within: int = RUNOUT_WINDOW) -> tuple[str |
 
 
 def heatmap(rows: pd.DataFrame, *, material: str, material_id: str, selected: str | None = None,
-            excluded: str = "China (the controller) is not shown", notes: tuple[str, ...] = ()) -> ChartSpec:
+            excluded: str = "China (the controller) is not shown", notes: tuple[str, ...] = (),
+            in_force: Collection[str] | None = None, as_of: dt.date | None = None) -> ChartSpec:
     """Country x regime months of cover (scenarios.country_cover rows); the title says how many
-    importers run out within 6 months under the worst regime."""
+    importers run out within 6 months under the worst regime -- among the regimes ``in_force`` on
+    ``as_of`` when given (a suspended measure or a scenario never makes the headline while a
+    measure in force is shown)."""
     names = dict(zip(rows["regime"], rows["regime_name"]))
     hmax = int(rows["horizon_months"].max()) if len(rows) else 36
-    worst, k, n = runout_count(rows)
+    counted = rows if in_force is None else rows[rows["regime"].isin(list(in_force))]
+    when = f" on {as_of.day} {as_of:%b %Y}" if as_of else ""
+    prefix = ""
+    if in_force is not None and counted.empty and len(rows):
+        prefix, counted = f"No regime shown is in force{when}. ", rows
+    worst, k, _ = runout_count(counted)
+    n = rows["holder"].nunique()
+    label = "in force" + when if in_force is not None and not prefix else ""
     if worst is not None:
-        title = (f"Under {catalog.short_name(names[worst])}, {k} of {n} importers run out of {material} "
-                 f"within {RUNOUT_WINDOW} months")
+        wname = catalog.short_name(names[worst])
+        under = f"Under {wname}" + (f" ({label})" if label else "")
+        title = f"{prefix}{under}, {k} of {n} importers run out of {material} within {RUNOUT_WINDOW} months"
         headline = (Finding(f"importers run out of {material} within {RUNOUT_WINDOW} months under "
-                            f"{catalog.short_name(names[worst])}", f"{k} of {n}", "importers",
+                            f"{wname}" + (f", {label}" if label else ""), f"{k} of {n}", "importers",
                             "months of cover by importer and regime, ESTIMATES", COVER_SOURCE),)
     else:
-        title = f"No importer runs out of {material} within {RUNOUT_WINDOW} months under the regimes shown"
+        shown = "the regimes in force" + when if label else "the regimes shown"
+        title = f"{prefix}No importer runs out of {material} within {RUNOUT_WINDOW} months under {shown}"
         headline = ()
     return ChartSpec(
         f"cover-heatmap-{material_id}", title,
@@ -145,9 +158,11 @@ def _largest(rows: pd.DataFrame, peers: int) -> list[str]:
 
 
 def country_part(country: str, materials: Sequence[str], regimes: Sequence[regimes_mod.Regime],
-                 run: Runner, peers: int = 12) -> CoverPart:
+                 run: Runner, peers: int = 12, *, in_force: Collection[str] | None = None,
+                 as_of: dt.date | None = None) -> CoverPart:
     """Cover heatmap (the country among the largest importers), run-down curves and tornado for
-    the pack's first material, and the finding "months of cover under the worst selected regime"."""
+    the pack's first material, and the finding "months of cover under the worst selected regime".
+    ``in_force`` (regime ids in force on ``as_of``) decides which regimes the heatmap's headline counts."""
     material = materials[0]
     if material not in scenarios.country_materials(run):
         return CoverPart(notes=(f"Months of cover: no country inputs for {material} in this dataset.",))
@@ -170,7 +185,7 @@ def country_part(country: str, materials: Sequence[str], regimes: Sequence[regim
     out = [heatmap(heat, material=short, material_id=material, selected=country,
                    excluded=f"the {peers} largest importers by quantity (China excluded)"
                             + (f" and {cname}" if country not in big else ""),
-                   notes=(stock, est, *reg_notes))]
+                   notes=(stock, est, *reg_notes), in_force=in_force, as_of=as_of)]
     if getattr(h, "data_hint", ""):  # insufficient data: the heatmap says n/a; no curves, no finding number
         return CoverPart(tuple(out), None, (f"Months of cover for {cname}: {h.data_hint}.",))
     ranges = scenarios.Ranges()
