@@ -37,6 +37,8 @@ CARRIER = MAGNETS
 #: How the estimate is reached, as the JSON and the pages name it.
 ROUTE = "embedded in magnet imports"
 LABEL = "ESTIMATE"
+#: Display order: the two controlled heavy rare earths first, then NdPr.
+ORDER = ("dysprosium", "terbium", "neodymium", "praseodymium")
 
 
 def proxy_note() -> str:
@@ -83,7 +85,9 @@ def contents(run: Runner) -> dict[str, Content]:
     """material id -> Content for every element in the ``magnet_content`` table."""
     df = run("embedded_magnet_content")
     out: dict[str, Content] = {}
-    for mid, g in df.groupby("material_id", sort=True):
+    order = {m: i for i, m in enumerate(ORDER)}
+    df = df.assign(_o=df["material_id"].map(lambda m: order.get(m, len(order)))).sort_values(["_o", "material_id"])
+    for mid, g in df.groupby("material_id", sort=False):
         b = {r.bound: r for r in g.itertuples()}
         if "low" not in b or "high" not in b:
             continue
