@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import catalog, exposure
-from .constants import MAGNET_EXPORTS_MATERIAL, MAGNETS, NOT_HOLDERS
+from .constants import DEFAULT_STOCK_MONTHS, MAGNET_EXPORTS_MATERIAL, MAGNETS, NOT_HOLDERS
 from .regimes import Regime
 
 Runner = Callable[..., pd.DataFrame]
@@ -198,7 +198,8 @@ def exposure_json(importer: str, material: str, *, year: int | None = None, basi
 
 
 def cover_json(country: str, material: str, regime: Regime, *, year: int | None = None,
-               industry_months: float = 3.0, stock_t: float | None = None, run: Runner) -> dict[str, Any]:
+               industry_months: float = DEFAULT_STOCK_MONTHS, stock_t: float | None = None,
+               run: Runner) -> dict[str, Any]:
     """``cover --format json`` for an element through the magnets that carry it.
 
     Stock in months of use: months of cover are those of the magnets (content cancels); use and

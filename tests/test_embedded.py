@@ -155,3 +155,13 @@ def test_stock_for_orders_the_evidence():
     assert (u.kind, u.stock_t) == (stock_mod.USER, 45.0) and "4.50 months of use" in u.evidence
     with pytest.raises(ValueError, match=">= 0"):
         stock_mod.stock_for(10.0, 3.0, 0.0, user_t=-1.0)
+
+
+def test_tornado_moves_a_user_set_stock_in_tonnes():
+    reg = regimes.load_library()[APR]
+    h = scenarios.holder("USA", "permanent_magnets", stocks={"USA": 2000.0}, run=RUN)
+    assert h.stock_t() == 2000.0 and h.stock_t(0.5) == 1000.0
+    rows = scenarios.sensitivity(h, reg)
+    stock = rows[rows["input"].str.startswith("Stock ±50%")].iloc[0]
+    assert (stock["setting_low"], stock["setting_high"]) == ("1,000 t", "3,000 t")
+    assert stock["months_at_low"] < stock["months_at_high"]
