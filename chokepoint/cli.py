@@ -40,8 +40,11 @@ def cmd_exposure(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from . import export, exposure
+    from . import embedded, export, exposure
 
+    run = exposure.default_runner(args.data_dir)
+    if embedded.applies(args.material, run):  # an element carried by magnets (Dy, Tb, Nd, Pr): ESTIMATE
+        return _embedded_exposure(args, run)
     try:
         exp = exposure.exposure(args.importer, args.material, year=args.year, basis=args.basis,
                                 run=exposure.default_runner(args.data_dir))
@@ -83,6 +86,38 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     print(table.drop(columns=["dependence_basis"]).to_string(index=False))
     for note in doc["notes"]:
         print(f"note: {note}")
+    return 0
+
+
+def _embedded_exposure(args: argparse.Namespace, run) -> int:
+    """exposure for an element through the magnet imports that carry it (embedded.exposure_json)."""
+    import json
+
+    import pandas as pd
+
+    from . import embedded, export, exposure
+    try:
+        doc = embedded.exposure_json(args.importer, args.material, year=args.year, basis_=args.basis, run=run)
+    except (embedded.EmbeddedError, exposure.ExposureDataError) as e:
+        raise UsageError(str(e)) from None
+    if args.format == "json":
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    rows = pd.DataFrame(doc["suppliers"]).drop(columns=["dependence_basis"])
+    if args.format == "csv":
+        rows = rows.assign(importer=doc["importer"], material=doc["material"], route=doc["route"],
+                           content_low=doc["content"]["low"], content_high=doc["content"]["high"], year=doc["year"])
+        export.safe_frame(rows).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print(f"{doc['importer_name']} ({doc['importer']}) · {doc['material_label']} · {doc['year']}")
+    print(f"embedded imports: {doc['embedded_import_t_low']:,.1f}–{doc['embedded_import_t_high']:,.1f} t "
+          f"(ESTIMATE) in {doc['magnet_import_t']:,.0f} t of HS 850511 magnets")
+    print(f"China direct {doc['china_share_direct'] * 100:.1f}% · total (look-through) "
+          f"{doc['china_share_total'] * 100:.1f}% of the magnets that carry it (by {doc['basis']})")
+    print(f"basis: {doc['basis_note']}")
+    for s in doc["sources"]:
+        print(f"source: {s}")
+    print(rows.to_string(index=False))
     return 0
 
 
@@ -229,11 +264,13 @@ def cmd_cover(args: argparse.Namespace) -> int:
     """Months of cover of one country for one material under one regime."""
     import json
 
-    from . import scenarios
+    from . import embedded, scenarios
 
     if args.stock_months < 0:
         raise UsageError(f"--stock-months must be >= 0, not {args.stock_months}")
     as_of = _as_of(args.as_of)
+    if args.stock_tonnes is not None and not args.stock_tonnes >= 0:
+        raise UsageError(f"--stock-tonnes must be >= 0, not {args.stock_tonnes}")
     try:
         reg = _regime_for(args)
         tl = _timeline(args, _library(args))
@@ -241,26 +278,34 @@ def cmd_cover(args: argparse.Namespace) -> int:
         return e.report()
     run = scenarios.default_runner(args.data_dir)
     try:
-        doc = scenarios.cover_json(args.country, args.material, reg, industry_months=args.stock_months, run=run)
-    except scenarios.ScenarioError as e:
+        if embedded.applies(args.material, run):  # an element carried by magnets: ESTIMATE, low/high
+            doc = embedded.cover_json(args.country, args.material, reg, industry_months=args.stock_months,
+                                      stock_t=args.stock_tonnes, run=run)
+        else:
+            doc = scenarios.cover_json(args.country, args.material, reg, industry_months=args.stock_months,
+                                       stock_t=args.stock_tonnes, run=run)
+    except (scenarios.ScenarioError, embedded.EmbeddedError) as e:
         raise UsageError(str(e)) from None
     doc.update(_status_doc(reg, as_of, tl, doc["months_of_cover"]))
     if args.format == "json":
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
     i = doc["inputs"]
-    m = doc["months_of_cover"]
-    result = (f"{m:.1f} months (runs out in month {doc['runout_month']})" if doc["exhausted_within_horizon"]
-              else f"{doc['state']} ({doc['horizon_months']} months)")
     print(f"{doc['country_name']} ({doc['country']}) · {doc['material']} · {doc['regime_name']} [{doc['regime']}]")
-    print(f"months of cover: {result}  (ESTIMATE)")
+    print(f"months of cover: {_cover_result(doc)}  (ESTIMATE)")
     print(f"status on {doc['as_of']}: {doc['regime_status']['status']}; simulation starts {doc['simulation_start']}"
           + (f", runs out {doc['runout_date']}" if doc["runout_date"] else ""))
     print(doc["timeline_note"])
+    print(f"stock: {doc['stock_basis']}")
+    if doc.get("route"):
+        e = doc["embedded"]
+        print(f"route: {doc['route']} — {doc['basis_note']}")
+        print(f"{e['unit']}: use {e['use_t_per_month_low']:,.2f}–{e['use_t_per_month_high']:,.2f} t/month, stock "
+              f"{e['stock_t_low']:,.1f}–{e['stock_t_high']:,.1f} t; {doc['months_basis']}")
 
     def n(x, spec):
         return "n/a" if x is None else format(x, spec)
-    print(f"stock {n(i['stock_t'], ',.0f')} t · use {n(i['use_t_per_month'], ',.1f')} t/month ({i['use_basis']})")
+    print(("magnets (HS 850511): " if doc.get("route") else "") + f"stock {n(i['stock_t'], ',.0f')} t · use {n(i['use_t_per_month'], ',.1f')} t/month ({i['use_basis']})")
     print(f"stock basis: {i['stock_basis']}")
     print(f"policy: {i['policy_basis']}")
     print("shares: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in i["shares"].items()) + f" ({i['share_basis']})")
@@ -283,6 +328,20 @@ def _status_doc(reg, as_of, tl, months) -> dict:
             "runout_date": rd.isoformat() if rd else None,
             "timeline_last_updated": tl.last_updated.isoformat() if tl.last_updated else None,
             "timeline_note": tl.caveat(as_of)}
+
+
+def _cover_result(doc: dict) -> str:
+    """"4.2 months (runs out in month 5)", "not exhausted within horizon (36 months)" or, for an
+    element carried by magnets with a stock in tonnes, the low-high range."""
+    def one(m, state):
+        return f"{m:.1f} months" if m is not None else f"{state} ({doc['horizon_months']} months)"
+    if doc.get("route") and doc["months_of_cover"] is None and doc.get("state_high") is not None:
+        if doc["months_of_cover_high"] is None and doc["state_high"].startswith("not bounded"):
+            return f"{one(doc['months_of_cover_low'], doc['state'])} or more ({doc['state_high']})"
+        return f"{one(doc['months_of_cover_low'], doc['state'])} to {one(doc['months_of_cover_high'], doc['state_high'])}"
+    m = doc["months_of_cover"]
+    return (f"{m:.1f} months (runs out in month {doc['runout_month']})" if doc["exhausted_within_horizon"]
+            else f"{doc['state']} ({doc['horizon_months']} months)")
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
@@ -458,6 +517,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default=None, help="target country for ban-one-country (default USA)")
     c.add_argument("--stock-months", type=float, default=3.0,
                    help="industry inventory in months of use (default 3: AmCham China survey, May 2025)")
+    c.add_argument("--stock-tonnes", type=float, default=None, metavar="T",
+                   help="the country's whole stock in tonnes (replaces the months assumption and any policy "
+                        "target; for an element carried by magnets, tonnes of the element)")
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     c.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",

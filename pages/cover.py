@@ -3,9 +3,11 @@ import datetime as dt
 
 import streamlit as st
 
-from chokepoint import catalog, constants, cover, regimes, scenarios, ui
+from chokepoint import catalog, constants, cover, embedded, fmt, regimes, scenarios, ui
 from chokepoint.views import cover as view_cover
+from chokepoint.views import embedded as view_embedded
 from chokepoint.views import regime_dates
+from chokepoint.views import stock as view_stock
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
@@ -79,19 +81,31 @@ starts = dates.starts(regs, start)
 short = mats[material].short_name.lower()
 
 # ---- heatmap: every country x regime ----------------------------------------------------------
+# a stock the user set in tonnes for the detail country (its widget is below; its value is in the session)
+picked = st.session_state.get("cov_country")
+user_t = st.session_state.get(f"cov_stock_t_{material}_{picked}") or 0.0
+stocks = {picked: float(user_t)} if picked and user_t > 0 else None
 table = scenarios.country_cover(material, regs, industry_months=industry_months, substitution=substitution,
-                                demand_factor=demand, run=ui.query)
+                                demand_factor=demand, stocks=stocks, run=ui.query)
 shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
                        index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
 ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country,
                             in_force=dates.in_force(regs), as_of=dates.as_of))
+st.markdown("**What each country's stock rests on** (shown beside every result below):\n"
+            + "\n".join("- " + line for line in view_stock.lines(shown)))
 
 # ---- one country: run-down curves, run-out dates and the assumptions beside them ----------------
 cname = catalog.country_name(country)
 st.subheader(f"{cname}: stock run-down under each regime")
-hold = scenarios.holder(country, material, industry_months=industry_months, run=ui.query)
+stock_t = st.number_input(
+    f"Stock of {cname} in tonnes (optional)", min_value=0.0, value=0.0, step=100.0, format="%.0f",
+    key=f"cov_stock_t_{material}_{country}",
+    help="0 = use the assumption (industry inventory in months of use + any national stockpile target). "
+         "A value in tonnes replaces this country's whole stock and is labelled evidence: user-set.")
+hold = scenarios.holder(country, material, industry_months=industry_months,
+                        stocks={country: stock_t} if stock_t > 0 else None, run=ui.query)
 mine = table[table["holder"] == country]
 if hold.data_hint:
     st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
@@ -122,6 +136,17 @@ with right:
                                     "dependence on China", format="percent",
                                     help="Used by extraterritorial rules (look-through, see the Exposure page).")})
     st.caption("Regime parameters and their calibration: see *Control regimes*.")
+
+# ---- controlled elements inside the magnet stock (Dy, Tb, Nd, Pr), ESTIMATES ---------------------
+if material == embedded.CARRIER and not hold.data_hint:
+    inside = view_embedded.in_stock(mine.iloc[0], ui.query)
+    st.markdown(f"**Controlled elements in {fmt.possessive(cname)} magnet stock and use — ESTIMATES**")
+    st.dataframe(inside.table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(c.replace("_", " ").replace(" t", " (t)"),
+                                                                 format="%.1f")
+                                for c in ("use_t_per_month_low", "use_t_per_month_high", "stock_t_low",
+                                          "stock_t_high")})
+    st.caption(inside.caption)
 
 # ---- sensitivity: what moves the answer most -------------------------------------------------
 if not hold.data_hint:

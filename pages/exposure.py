@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, export, exposure, fmt, lookthrough, ui
+from chokepoint import catalog, embedded, export, exposure, fmt, lookthrough, ui
+from chokepoint.views import embedded as view_embedded
 from chokepoint.views import exposure as view_exposure
 from chokepoint.views import overview as view_overview
 
@@ -84,6 +85,17 @@ m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supp
           fmt.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
 for note in exp.notes:
     st.warning(note, icon=":material/warning:")
+
+# ---- controlled elements carried by these magnets (Dy, Tb, Nd, Pr), ESTIMATES ----------------------
+if embedded.CARRIER in mats and set(mats[embedded.CARRIER].hs6) <= set(hs6):
+    elements = view_embedded.imports(country, ui.query, year=int(year))
+    if elements.findings:
+        st.markdown(f"**Controlled elements carried by {fmt.possessive(cname)} magnet imports — ESTIMATES** "
+                    "(China's April 2025 licences name Dy and Tb; trade data has no line per element)")
+        for col, f, name in zip(st.columns(len(elements.findings)), elements.findings,
+                                elements.table["material_name"]):
+            col.metric(f"{name} (ESTIMATE)", f.value, help=f"{f.label}, {f.unit}: {f.basis}. Source: {f.source}")
+        st.caption(elements.caption)
 
 # ---- country profile card: every material at a glance ------------------------------------------
 prof = view.profile.data

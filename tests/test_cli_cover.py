@@ -85,7 +85,7 @@ def test_cover_ban_target_and_regime_file(tmp_path):
     (("--country", "USA", "--material", "magnetz", "--regime", "baseline"), "unknown material"),
     (("--country", "USA", "--material", "magnets", "--regime", "apr-2025"), "did you mean apr-2025-licensing"),
     (("--country", "NER", "--material", "magnets", "--regime", "baseline"), "no permanent_magnets imports"),
-    (("--country", "USA", "--material", "dysprosium", "--regime", "baseline"), "materials with country data"),
+    (("--country", "USA", "--material", "lutetium", "--regime", "baseline"), "materials with country data"),
 ])
 def test_cover_bad_input_exits_2_with_one_line(args, needle):
     p = cli("cover", *args)

@@ -53,7 +53,7 @@ def test_table_and_csv_formats():
 @pytest.mark.parametrize("args, needle", [
     (("--importer", "Indai", "--material", "magnets"), "did you mean 'India'"),
     (("--importer", "IND", "--material", "magnats"), "did you mean 'magnets'"),
-    (("--importer", "IND", "--material", "dysprosium"), "no bilateral trade data"),
+    (("--importer", "IND", "--material", "lutetium"), "no bilateral trade data"),
     (("--importer", "IND", "--material", "magnets", "--year", "1990"), "years with data: 2024"),
     (("--importer", "NAM", "--material", "magnets"), "no 2024 imports"),
 ])

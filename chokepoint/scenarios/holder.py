@@ -51,17 +51,26 @@ class Holder:
     lines: dict[str, float]
     dependence: dict[str, float]
     data_hint: str = ""
+    holding_t: float = 0.0              # a published national holding (t), in place of the policy target
+    user_stock_t: float | None = None   # a user-set stock (t): replaces the whole stock
 
     def stock_t(self, industry_factor: float = 1.0) -> float:
+        """The stock in tonnes; ``industry_factor`` scales the assumed part (industry inventory, or
+        a user-set stock as a whole)."""
+        if self.user_stock_t is not None:
+            return self.user_stock_t * industry_factor
+        if self.holding_t:
+            return self.use_t_per_month * self.industry_months * industry_factor + self.holding_t
         return self.use_t_per_month * (self.industry_months * industry_factor + self.policy_days / DAYS_PER_MONTH)
 
 
 def holder(country: str, material: str, *, year: int | None = None, industry_months: float = DEFAULT_INDUSTRY_MONTHS,
-           with_dependence: bool = True, run: Runner | None = None) -> Holder:
+           with_dependence: bool = True, stocks: Mapping[str, float] | None = None,
+           run: Runner | None = None) -> Holder:
     """The inputs of one country; ScenarioError when it does not import the material."""
     run = run or default_runner()
     iso = catalog.country_iso3(country)
-    inputs = country_inputs(material, year=year, industry_months=industry_months, run=run)
+    inputs = country_inputs(material, year=year, industry_months=industry_months, stocks=stocks, run=run)
     row = inputs[inputs["holder"] == iso]
     if row.empty:
         have = sorted(inputs["holder"].unique(), key=catalog.country_name)
@@ -75,7 +84,8 @@ def holder(country: str, material: str, *, year: int | None = None, industry_mon
     dep = (dependence_map(r["material_id"], int(r["trade_year"]), list(lines), run)[r["material_id"]]
            if with_dependence and lines else {})
     return Holder(iso, str(r["material_id"]), float(r["use_t_per_month"]), float(r["industry_months"]),
-                  float(r["policy_days"]), lines, dep, str(r["state_hint"]))
+                  float(r["policy_days"]), lines, dep, str(r["state_hint"]), float(r["holding_t"]),
+                  None if pd.isna(r["user_stock_t"]) else float(r["user_stock_t"]))
 
 
 def rundown(h: Holder, regs: Sequence[Regime], *, ranges: Ranges = _DEFAULT_RANGES, start: dt.date = DEFAULT_START,
@@ -151,8 +161,10 @@ def sensitivity(h: Holder, regime: Regime, *, ranges: Ranges = _DEFAULT_RANGES,
         (f"Licence delay ±{dm} month (now {delay_txt})", f"{dm} month longer", f"{dm} month shorter",
          (h.stock_t(), h.use_t_per_month, h.lines, shift_rules(regime, delay_delta=dm)),
          (h.stock_t(), h.use_t_per_month, h.lines, shift_rules(regime, delay_delta=-dm))),
-        (f"Industry inventory ±{fi:.0%} (now {h.industry_months:g} months)",
-         f"{h.industry_months * (1 - fi):g} months", f"{h.industry_months * (1 + fi):g} months",
+        (f"Industry inventory ±{fi:.0%} (now {h.industry_months:g} months)" if h.user_stock_t is None
+         else f"Stock ±{fi:.0%} (now {h.user_stock_t:,.0f} t, user-set)",
+         f"{h.industry_months * (1 - fi):g} months" if h.user_stock_t is None else f"{h.user_stock_t * (1 - fi):,.0f} t",
+         f"{h.industry_months * (1 + fi):g} months" if h.user_stock_t is None else f"{h.user_stock_t * (1 + fi):,.0f} t",
          (h.stock_t(1 - fi), h.use_t_per_month, h.lines, regime),
          (h.stock_t(1 + fi), h.use_t_per_month, h.lines, regime)),
         (f"Monthly use ±{fu:.0%}, stock in tonnes held (now {h.use_t_per_month:,.1f} t/month)",

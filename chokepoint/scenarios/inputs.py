@@ -39,6 +39,7 @@ from .. import catalog, cover, db, exposure
 from ..constants import CONTROLLER, DAYS_PER_MONTH, DEFAULT_STOCK_MONTHS, NOT_HOLDERS
 from ..cover import Substitution
 from ..regimes import Regime
+from . import stock as stock_mod
 
 Runner = Callable[..., pd.DataFrame]
 
@@ -129,6 +130,7 @@ INPUT_COLUMNS = [
     "annual_use_t", "use_year", "use_basis", "use_method", "use_source",
     "imports_t", "import_share_of_use", "china_share", "trade_year", "trade_source", "n_no_quantity",
     "policy_days", "policy_basis", "policy_source", "industry_months", "industry_source", "stock_basis",
+    "stock_kind", "stock_evidence", "holding_t", "user_stock_t",
 ]
 
 
@@ -138,13 +140,17 @@ ASSUMPTION_COLUMNS = [c for c in INPUT_COLUMNS if c not in ("origin", "share", "
 
 
 def country_inputs(material: str, *, year: int | None = None, industry_months: float = DEFAULT_INDUSTRY_MONTHS,
-                   run: Runner | None = None) -> pd.DataFrame:
+                   stocks: Mapping[str, float] | None = None, run: Runner | None = None) -> pd.DataFrame:
     """The long holders table of ``cover.cover_table`` for every importer of ``material``.
 
     One row per (importer, supplier): holder = destination = importer ISO3, origin = supplier
     (ISO3 or ROW), share = share of monthly use, stock_t (t), use_t_per_month (t/month), plus the
     assumption columns (``ASSUMPTION_COLUMNS``). An importer without a consumption figure has
-    NaN use and stock (state "insufficient data" downstream, ``state_hint`` says why)."""
+    NaN use and stock (state "insufficient data" downstream, ``state_hint`` says why).
+
+    ``stocks`` ({country: tonnes}) are user-set stocks that replace a country's whole stock; a
+    published national holding (``stockpiles``, measure = holding) replaces its policy target.
+    ``stock_kind`` and ``stock_evidence`` say which (``scenarios.stock``)."""
     if industry_months is None or not industry_months >= 0:
         raise ScenarioError(f"industry inventory months must be >= 0, not {industry_months!r}")
     run = run or default_runner()
@@ -161,6 +167,11 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
     survey = run("cover_stockpile_policies", measure="survey")
     industry_source = str(survey["source"].iloc[0]) if len(survey) else INDUSTRY_CITATION
     industry_months = float(industry_months)
+    try:
+        user = stock_mod.user_stocks(stocks)
+    except ValueError as e:
+        raise ScenarioError(str(e)) from None
+    held = stock_mod.holdings(mid, run("cover_stockpile_holdings"))
 
     rows = []
     for imp, g in flows.groupby("importer", sort=True):
@@ -186,7 +197,8 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
             scale = 1.0
         days, pbasis, psource = policy.get(imp, (0.0, "no national stockpile target in days of use "
                                                       "found for this country and material: 0 days", ""))
-        stock = use * (industry_months + days / DAYS_PER_MONTH) if math.isfinite(use) else math.nan
+        st = stock_mod.stock_for(use, industry_months, days, holding=held.get(imp), user_t=user.get(imp))
+        stock = st.stock_t
         stock_basis = (f"{industry_months:g} months of use in industry inventories (assumption, user-set; "
                        f"default 3 months from the AmCham China survey) + {days:g} days of national "
                        f"stockpile policy ({days / DAYS_PER_MONTH:.2f} months at {DAYS_PER_MONTH} days/month)")
@@ -199,7 +211,9 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
             china_share=chn / imports_t if imports_t > 0 else math.nan,
             trade_year=year, trade_source=str(g["source"].iloc[0]), n_no_quantity=int(g["n_no_quantity"].iloc[0]),
             policy_days=days, policy_basis=pbasis, policy_source=psource, industry_months=industry_months,
-            industry_source=industry_source, stock_basis=stock_basis)
+            industry_source=industry_source, stock_basis=stock_basis if st.kind in (
+                stock_mod.ASSUMPTION, stock_mod.ASSUMPTION_TARGET) else st.evidence,
+            stock_kind=st.kind, stock_evidence=st.evidence, holding_t=st.holding_t, user_stock_t=st.user_t)
         if math.isfinite(scale) and len(lines):
             for r in lines.itertuples():
                 rows.append({**common, "origin": r.supplier, "share": float(r.share) * scale,
@@ -239,13 +253,13 @@ def _needs_dependence(regs: Sequence[Regime]) -> bool:
 def country_cover(material: str, regs: Sequence[Regime], *, year: int | None = None,
                   industry_months: float = DEFAULT_INDUSTRY_MONTHS, substitution: Substitution | None = None,
                   demand_factor: float = 1.0, band: cover.Band | None = None,
-                  run: Runner | None = None) -> pd.DataFrame:
+                  stocks: Mapping[str, float] | None = None, run: Runner | None = None) -> pd.DataFrame:
     """``cover.cover_table`` for every importer x regime, joined with the assumption columns.
 
     Adds regime_name and ``months_capped`` (months, or the horizon when not exhausted within it;
     NaN for insufficient data / no use) for colour scales and sorting."""
     run = run or default_runner()
-    inputs = country_inputs(material, year=year, industry_months=industry_months, run=run)
+    inputs = country_inputs(material, year=year, industry_months=industry_months, stocks=stocks, run=run)
     regs = list(regs)
     mid = inputs["material_id"].iloc[0] if len(inputs) else catalog.resolve_material(material)
     dep = (dependence_map(mid, int(inputs["trade_year"].iloc[0]), inputs["origin"].dropna().unique(), run)

@@ -22,16 +22,20 @@ from .inputs import (
 
 
 def cover_json(country: str, material: str, regime: Regime, *, year: int | None = None,
-               industry_months: float = DEFAULT_INDUSTRY_MONTHS, run: Runner | None = None) -> dict[str, Any]:
-    """The CLI's JSON contract for one country, material and regime."""
+               industry_months: float = DEFAULT_INDUSTRY_MONTHS, stock_t: float | None = None,
+               run: Runner | None = None) -> dict[str, Any]:
+    """The CLI's JSON contract for one country, material and regime. ``stock_t`` (tonnes) replaces
+    the country's whole stock (``stock_kind`` "evidence: user-set"); ``stock_basis`` says what the
+    stock rests on, "assumption: ..." or "evidence: ..."."""
     run = run or default_runner()
     iso = catalog.country_iso3(country)
-    d = country_cover(material, [regime], year=year, industry_months=industry_months, run=run)
+    stocks = {iso: stock_t} if stock_t is not None else None
+    d = country_cover(material, [regime], year=year, industry_months=industry_months, stocks=stocks, run=run)
     row = d[d["holder"] == iso]
     if row.empty:
         holder(iso, material, year=year, industry_months=industry_months, with_dependence=False, run=run)
     r = row.iloc[0]
-    inputs = country_inputs(material, year=year, industry_months=industry_months, run=run)
+    inputs = country_inputs(material, year=year, industry_months=industry_months, stocks=stocks, run=run)
     lines = supply_lines(inputs, iso)
 
     def num(x):
@@ -45,6 +49,7 @@ def cover_json(country: str, material: str, regime: Regime, *, year: int | None 
         "exhausted_within_horizon": bool(exhausted), "state": str(r["state"]),
         "runout_month": int(r["runout_month"]) if exhausted else None,
         "controlled_share": num(r["controlled_share"]), "unknown_share": num(r["unknown_share"]),
+        "stock_basis": str(r["stock_evidence"]), "stock_kind": str(r["stock_kind"]),
         "inputs": {
             "stock_t": num(r["stock_t"]), "use_t_per_month": num(r["use_t_per_month"]),
             "industry_months": float(r["industry_months"]), "policy_days": float(r["policy_days"]),
@@ -73,9 +78,13 @@ def assumption_lines(row: Mapping[str, Any]) -> list[str]:
         use = (f"**Monthly use:** {_fmt(row['use_t_per_month'], ',.1f')} t/month = "
                f"{_fmt(row['annual_use_t'], ',.0f')} t/year ÷ 12 ({row['use_year']}, **{row['use_basis']}**: "
                f"{row['use_method']}). Source: {row['use_source']}.")
-    stock = (f"**Stock:** {_fmt(row['stock_t'], ',.0f')} t = use × ({row['industry_months']:g} months industry "
-             f"inventory + {row['policy_days']:g} days national policy). {row['policy_basis']}."
-             + (f" Source: {row['policy_source']}." if row["policy_source"] else ""))
+    kind = row.get("stock_kind", "assumption")
+    if str(kind).startswith("evidence"):
+        stock = f"**Stock:** {_fmt(row['stock_t'], ',.0f')} t — **{kind}**: {row['stock_evidence']}."
+    else:
+        stock = (f"**Stock:** {_fmt(row['stock_t'], ',.0f')} t = use × ({row['industry_months']:g} months industry "
+                 f"inventory + {row['policy_days']:g} days national policy) — **{kind}**. {row['policy_basis']}."
+                 + (f" Source: {row['policy_source']}." if row["policy_source"] else ""))
     ind = (f"**Industry inventory:** {row['industry_months']:g} months of use — a user assumption "
            f"(default 3 months: {row['industry_source']}).")
     scale = row["import_share_of_use"]
