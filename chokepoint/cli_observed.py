@@ -79,7 +79,8 @@ def cmd_observed(args: argparse.Namespace) -> int:
     table = rows.assign(quantity_t=rows["quantity_t"].map("{:,.1f}".format),
                         value_usd=rows["value_usd"].map("{:,.0f}".format),
                         baseline_t=rows["baseline_t"].map("{:,.1f}".format),
-                        ratio_to_baseline=rows["ratio_to_baseline"].map("{:.2f}".format))
+                        ratio_to_baseline=rows["ratio_to_baseline"].map("{:.2f}".format),
+                        confidential=rows["confidential"].map(lambda c: "n/a" if pd.isna(c) else str(bool(c)).lower()))
     print(table.to_string(index=False))
     print(f"source: {doc['source']}")
     return 0

@@ -320,6 +320,7 @@ def calibrated_regime(reporter: str, material: str, *, run: Runner, taken: Seque
                       "delay_months": 0, "start_month": last_t, "end_month": None, "extraterritorial": False,
                       "note": "after the observed months: their mean implied approval rate"})
     name = catalog.country_name(reporter)
+    name = f"the {name}" if name.startswith(("United ", "Netherlands", "Philippines")) else name
     first, last = rows["period"].iloc[0], rows["period"].iloc[-1]
     rid = f"observed-{reporter.lower()}-{material.replace('_', '-')}"
     base, k = rid, 2
