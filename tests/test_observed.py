@@ -203,7 +203,7 @@ def test_views_state_the_baseline_and_the_best_regime(run, library):
     flows, bt = specs
     assert "Jun–Dec 2024 mean" in flows.title and "78%" in flows.title
     assert {e["date"] for e in flows.options["events"]} >= {"2025-04-04"}
-    assert "Baseline (no export controls) fits best" in bt.title and "April 2025 licensing is off by 0.73" in bt.title
+    assert "the no-controls baseline fits best" in bt.title and "April 2025 licensing is off by 0.73" in bt.title
     assert view_observed.country_part("DEU", list(library.values()), run=run) == []
     dest = view_observed.destinations(run)
     assert dest is not None and set(dest.data["to_country"]) >= {"USA", "DEU", "KOR", "VNM", "JPN"}
@@ -239,3 +239,13 @@ def test_control_regimes_page_has_the_observed_section():
     btn.click().run()
     assert "observed-bra-permanent-magnets" in at.session_state["custom_regimes"]
     assert catalog.country_name("BRA") in " ".join(s.value for s in at.success)
+    # ... and runs on Months of cover, picked like any custom regime
+    at.switch_page("pages/cover.py").run()
+    assert not at.exception, at.exception
+    ms = at.multiselect(key="cov_regimes")
+    assert any("What Brazil actually saw" in o and "(custom)" in o for o in ms.options)
+    ms.set_value(["apr-2025-licensing", "observed-bra-permanent-magnets"]).run()
+    assert not at.exception, at.exception
+    heat = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    heat = [f for f in heat if f["data"][0]["type"] == "heatmap"][0]
+    assert len(heat["data"][0]["x"]) == 2 and any("Brazil" in str(x) for x in heat["data"][0]["x"]), heat["data"][0]["x"]

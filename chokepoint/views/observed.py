@@ -99,11 +99,12 @@ def backtest(frame: pd.DataFrame, *, reporter: str, material: str,
     tied = [r for r in err.index if err.at[r, "error"] <= err["error"].min() + 1e-9]
     best = next((r for r in tied if r in reference_ids), tied[0])   # a tie names the no-controls reference
     worst = err["error"].idxmax()
-    short = {r: n if r in reference_ids else catalog.short_name(n) for r, n in err["regime_name"].items()}
+    short = {r: "the no-controls baseline" if r in reference_ids else catalog.short_name(n)
+             for r, n in err["regime_name"].items()}
     mat = _material_label(material)
     label = str(frame["baseline_label"].iloc[0])
-    others = f", tied with {len(tied) - 1} other(s)" if len(tied) > 1 else ""
-    title = (f"{name}: {short[best]} fits best (error {err.at[best, 'error']:.2f}){others}; "
+    others = f"; {len(tied) - 1} more tie" if len(tied) > 1 else ""
+    title = (f"{name}: {short[best]} fits best (error {err.at[best, 'error']:.2f}{others}); "
              f"{short[worst]} is off by {err.at[worst, 'error']:.2f}")
     return ChartSpec(
         f"observed-backtest-{reporter.lower()}-{material}", title,
@@ -142,8 +143,8 @@ def china_destinations(monthly: pd.DataFrame) -> ChartSpec | None:
     top = d.loc[d["quantity_t"].idxmax()]
     return ChartSpec(
         "china-magnet-exports-by-destination",
-        f"China's customs reported {top['quantity_t']:,.0f} t of magnet exports to {top['destination']} in "
-        f"{pd.Timestamp(top['period_start']):%b %Y}, the largest destination month on record here",
+        f"Largest reported destination month: {top['quantity_t']:,.0f} t of China's magnets to {top['destination']}, "
+        f"{pd.Timestamp(top['period_start']):%b %Y}",
         "China's rare-earth magnet exports by destination, tonnes per month, 2025: only months and destinations "
         "for which a cited page reports China customs figures (none estimated)",
         "; ".join(sorted(set(d["source"]))), d, "china_destination_exports", tables=("monthly_exports",),
