@@ -560,6 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--skip-existing", action="store_true",
                    help="import: skip snapshots the target already has unchanged (default: refuse the import)")
     w.set_defaults(func=cmd_workspace)
+    from .cli_observed import add_parsers as add_observed_parsers  # observed, backtest
+    add_observed_parsers(sub)
     return p
 
 

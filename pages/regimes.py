@@ -1,10 +1,12 @@
 """Control regimes: the real measures, the regime library, and an editor for custom regimes."""
 import datetime as dt
 
+import duckdb
 import streamlit as st
 
-from chokepoint import catalog, constants, regime_status, regimes, scenarios, ui
+from chokepoint import catalog, constants, observed, regime_status, regimes, scenarios, ui
 from chokepoint.views import cover as view_cover
+from chokepoint.views import observed as view_observed
 from chokepoint.views import overview as view_overview
 from chokepoint.views import regime_dates
 
@@ -169,4 +171,60 @@ if custom:
                                 reference_ids=regimes.flagged(library, "reference")))
     st.caption("Industry inventory at the default 3 months; change it and see every country on *Months of cover*.")
 
-ui.footer(["control_events", "trade_flows", "consumption", "stockpiles"])
+# ---- observed flows after the controls, and each regime checked against them -----------------------
+st.subheader("What importers actually received: observed flows and a backtest of every regime")
+st.markdown(
+    "Monthly customs data of the importers that publish it (United Kingdom: HMRC; Brazil: Comex Stat), "
+    "imports from China and from everyone else against each importer's own pre-control baseline. "
+    f"Baselines: the United Kingdom's **Jun–Dec 2024** mean, Brazil's **Jan–Mar 2025** mean (its series starts in "
+    f"January 2025; April is left out because the controls took effect on 4 April). Each regime's modelled flow "
+    f"from China starts in April 2025 (month 1); its **error** is the mean absolute error of the ratio to baseline "
+    f"over the first {observed.ERROR_MONTHS} months (April–September 2025). The **implied approval rate** of a month "
+    "is the observed ratio capped at 1.")
+try:
+    have = observed.observed_reporters(constants.MAGNETS, ui.query)
+except duckdb.Error:
+    have = []
+if not have:
+    st.info("The dataset in use has no monthly customs data (the built-in dataset has the UK and Brazil).")
+else:
+    o1, _ = st.columns([1, 3])
+    rep = o1.selectbox("Importer with monthly data", have, key="obs_reporter",
+                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+    events = ui.query("control_timeline", controller=constants.CONTROLLER)
+    ui.chart(view_observed.flows(observed.flows(rep, constants.MAGNETS, run=ui.query), events, reporter=rep,
+                                 material=constants.MAGNETS))
+    refs = regimes.flagged(library, "reference")
+    bt = view_observed.backtest_frame(list(library.values()), rep, constants.MAGNETS, run=ui.query)
+    ui.chart(view_observed.backtest(bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
+    st.markdown("**Error of every regime against every importer's imports from China** (mean absolute error of "
+                f"the ratio to baseline, first {observed.ERROR_MONTHS} months; 0 = the regime matched every month)")
+    st.dataframe(view_observed.error_table(library, have, constants.MAGNETS, run=ui.query), hide_index=True,
+                 width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f")
+                                                 for c in (f"{catalog.country_name(h)} ({h})" for h in have)})
+    months = bt.drop_duplicates("period")[["period", "observed_t", "baseline_t", "observed_ratio",
+                                           "implied_approval_rate"]]
+    st.markdown(f"**Implied approval rate per month, {catalog.country_name(rep)}**")
+    st.dataframe(months, hide_index=True, width="stretch",
+                 column_config={"observed_t": st.column_config.NumberColumn("imports from China (t)", format="%.1f"),
+                                "baseline_t": st.column_config.NumberColumn("baseline (t/month)", format="%.1f"),
+                                "observed_ratio": st.column_config.NumberColumn("ratio to baseline", format="%.2f"),
+                                "implied_approval_rate": st.column_config.NumberColumn("implied approval rate",
+                                                                                       format="%.2f")})
+    cal = observed.calibrated_regime(rep, constants.MAGNETS, run=ui.query, taken=list(library))
+    c1, c2, _ = st.columns([2, 1, 2])
+    if c1.button(f"Use “{cal.name}” as a regime", key=f"obs_calibrate_{rep}", icon=":material/add:",
+                 help="Adds the calibrated regime to this session's custom regimes: Months of cover and the other "
+                      "pages that take custom regimes offer it."):
+        custom[cal.id] = cal
+        st.session_state["obs_calibrated_ok"] = cal.id
+    c2.download_button("Download its YAML", regimes.regime_to_yaml(cal), file_name=f"{cal.id}.yml",
+                       mime="application/yaml", key=f"obs_yaml_{rep}", icon=":material/download:")
+    if st.session_state.get("obs_calibrated_ok") in custom:
+        st.success(f"{custom[st.session_state['obs_calibrated_ok']].name} is in this session's custom regimes "
+                   "(see *Months of cover*).")
+    dest = view_observed.destinations(ui.query)
+    if dest is not None:
+        ui.chart(dest)
+
+ui.footer(["control_events", "trade_flows", "consumption", "stockpiles", "observed_monthly", "monthly_exports"])

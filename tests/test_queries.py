@@ -12,7 +12,7 @@ SAMPLES = {
     "year": 2024, "role": "exporter", "importer": "IND", "basis": "value", "material": "permanent_magnets",
     "country": "USA", "supplier": "JPN", "group": "rare_earths", "materials": ["permanent_magnets"],
     "importers": ["IND", "USA"], "stage": "mine", "top_n": 10,
-    "measure": "target",
+    "measure": "target", "reporter": "GBR",
 }
 
 

@@ -13,6 +13,7 @@ from ..fmt import pct
 from ..views import company as view_company
 from ..views import cover as view_cover
 from ..views import exposure as view_exposure
+from ..views import observed as view_observed
 from ..views import overview, regime_dates
 from ..views.cover import CoverPart, regime_notes
 from ..views.regime_dates import RegimeDates
@@ -53,7 +54,7 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
         raise BriefingInputError(str(e)) from None
     cname, yr, s = catalog.country_name(iso), sel.year, view.exposure.summary
     part = cover_part(iso, mats, regimes, run, in_force=dates.in_force(regimes), as_of=dates.as_of)
-    specs = [*view.pack, *part.charts,
+    specs = [*view.pack, *part.charts, *_observed_part(iso, regimes, run),
              *overview.context(run, sorted({catalog.materials()[m].group for m in mats}))]
     findings = list(view.findings)
     if part.finding is not None:
@@ -75,6 +76,15 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
         f"{pct(s['china_share_total'], 1)} of {cname}'s {short} imports trace back to China",
         scope, findings, f"{cname}, {short}, {yr} imports by {basis}; regimes as listed on the title slide",
         specs, part.notes), prov, regimes)
+
+
+def _observed_part(iso: str, regimes: Sequence[regimes_mod.Regime], run: Runner) -> list:
+    """The observed-vs-modelled charts of a country with monthly customs data (none otherwise): the
+    pack's regimes and the no-controls reference against what arrived from China."""
+    library = regimes_mod.load_library()
+    refs = regimes_mod.flagged(library, "reference")
+    regs = [*(library[r] for r in refs), *(r for r in regimes if r.id not in refs)]
+    return view_observed.country_part(iso, regs, run=run, reference_ids=refs)
 
 
 def company_cover(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],

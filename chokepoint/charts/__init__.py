@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from ..fmt import cover_label, months_label, pct, period_label
-from . import company, cover, exposure, overview
+from . import company, cover, exposure, observed, overview
 from .pages import PAGE_H, PAGE_W, findings_page, methods_page, title_page
 from .style import CHINA, GREY, OTHER, PALETTE, for_page, for_slide, style, use_house_template
 
@@ -33,6 +33,7 @@ DRAWERS: dict[str, Callable[[ChartSpec], go.Figure]] = {
         cover.cover_heatmap, cover.rundown_curves, cover.cover_tornado, cover.cover_preview,
         company.holding_cover_bars, company.rundown_lines, company.holding_supplier_stack,
         company.company_cover_heatmap, company.company_drivers, company.company_what_if, company.snapshot_change,
+        observed.observed_flows, observed.observed_backtest, observed.china_destination_exports,
     )
 }
 
