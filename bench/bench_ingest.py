@@ -1,4 +1,4 @@
-"""Benchmark: ingest one BACI-format release year of 10 million rows.
+"""Benchmark: ingest one BACI-format release year of 1 million rows (10 million with BENCH_FULL=1).
 
 Generates (once per profile, in a temp folder) ``BACI_HS92_Y2023_V209901.csv`` with numpy +
 pyarrow's streaming CSV writer: 230 countries, ``NA`` quantities, plus the release's country and
@@ -18,7 +18,7 @@ product files, in two profiles:
 Prints figures and ratios; never asserts on time. Targets: >= 5x faster than pandas, <= 2x the
 bare scan.
 
-    python -m bench.bench_ingest [--rows N]
+    python -m bench.bench_ingest [--rows N]     (default 1,000,000; BENCH_FULL=1: 10,000,000)
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from bench import size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,7 +164,7 @@ def bench(profile: str, rows: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--rows", type=int, default=size(1_000_000, 10_000_000))
     ap.add_argument("--profile", choices=[*PROFILES, "all"], default="all")
     args = ap.parse_args()
     for profile in (PROFILES if args.profile == "all" else [args.profile]):
