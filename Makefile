@@ -60,6 +60,7 @@ test: lint chromium services
 
 # Every benchmark, as a module of the bench package (so it imports chokepoint and tests/ as
 # packages from the repository root, no sys.path edits); stops at the first one that fails.
+# Reduced sizes by default (minutes on 2 cores); `BENCH_FULL=1 make bench` runs the full sizes.
 bench: setup-dev chromium services
 	@for f in bench/bench_*.py; do m=$$(basename $$f .py); echo "== bench.$$m"; $(BIN)/python -m bench.$$m || exit 1; done
 

@@ -1,15 +1,16 @@
 """Benchmark: chart image export and briefing packs.
 
-Run with `make bench` (or `python -m bench.bench_export [--reps N] [--pack-reps N]`). Prints one
+Run with `make bench` (or `python -m bench.bench_export [--reps N] [--pack-reps N]`; defaults 5 and 1,
+BENCH_FULL=1: 10 and 3). Prints one
 table: what was timed, median and max seconds, and the issue's target. Warm means the persistent
 kaleido server (one Chromium per process) is already running: one untimed warm-up call first.
 
 * single chart PNG: export.figure_bytes(production_concentration, "png", "16:9") -> 2560x1440,
-  median of --reps (default 10) after one warm-up;
+  median of --reps after one warm-up;
 * the same as SVG and PDF, for comparison (no target);
 * pack build: briefing.country_briefing("IND", two regimes) -- queries, model and figures, no images;
 * pack PPTX / PDF: export.pack_pptx / pack_pdf of that pack (every chart rendered by kaleido),
-  median of --pack-reps (default 3). The default country pack holds 9 charts (the issue's target
+  median of --pack-reps. The default country pack holds 9 charts (the issue's target
   is stated for an 8-chart pack), so the per-chart column divides by the real count.
 No timing is asserted anywhere.
 """
@@ -19,6 +20,7 @@ import argparse
 import statistics
 import time
 
+from bench import size
 from chokepoint import briefing, db, export
 from chokepoint.views import overview
 
@@ -34,8 +36,8 @@ def timed(fn, reps: int) -> list[float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--pack-reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=size(5, 10))
+    ap.add_argument("--pack-reps", type=int, default=size(1, 3))
     args = ap.parse_args()
     problem = export.image_export_problem()
     if problem:

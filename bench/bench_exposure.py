@@ -1,12 +1,13 @@
 """Benchmark: the Exposure page's queries on the built-in data and on a BACI-scale table.
 
-Run with `make bench` (or `python -m bench.bench_exposure [--reps N]`). Prints one table:
+Run with `make bench` (or `python -m bench.bench_exposure [--reps N] [--baci-reps N]`). Prints one table:
 query, dataset, p50 / p95 in ms (DuckDB via db.run_query, result as a DataFrame, fresh cursor per
 call), the same computation in plain pandas on a DataFrame already in memory (p50 ms), and the
 ratio pandas p50 / DuckDB p50 (> 1: DuckDB is faster). Targets: p95 < 50 ms on the
 built-in data, < 500 ms at BACI scale, on 2 cores (db connections use threads=2).
 
-The BACI-scale table is GENERATED (not real data): 25 years x 230 exporters x 229 importers
+The BACI-scale table is GENERATED (not real data): 25 years (5 by default, 25 with BENCH_FULL=1,
+as are the repetitions: 10 and 5 by default, 30 and 15 in full) x 230 exporters x 229 importers
 (every pair but self-trade, i.e. fully DENSE, the worst case; real BACI has ~4,000 flows per HS
 line and year, so it is ~10x sparser) x 15 HS codes = 19,750,500 rows with the trade_flows
 schema. It is written once, sorted by (year, hs6), to a temp folder and reused on later runs;
@@ -29,11 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
 
+from bench import size
 from chokepoint import catalog, db, exposure
 
 ROOT = Path(__file__).resolve().parent.parent
 
-YEARS = list(range(2000, 2025))
+YEARS = list(range(size(2020, 2000), 2025))   # 5 years by default, 25 in full
 N_COUNTRIES = 230
 N_HS = 15
 SPEC = f"v1-{len(YEARS)}y-{N_COUNTRIES}c-{N_HS}hs-dense"
@@ -215,13 +217,14 @@ def bench(dataset: str, data_dir: Path, reps: int, year: int) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=30, help="timed runs per query on the built-in data")
-    ap.add_argument("--baci-reps", type=int, default=15, help="timed runs per query at BACI scale")
+    ap.add_argument("--reps", type=int, default=size(10, 30), help="timed runs per query on the built-in data")
+    ap.add_argument("--baci-reps", type=int, default=size(5, 15), help="timed runs per query at BACI scale")
     args = ap.parse_args()
     print(f"# {os.cpu_count()} CPUs visible; DuckDB threads=2; Python {sys.version.split()[0]}", flush=True)
     rows = bench("built-in (605 rows)", db.DATA, args.reps, 2024)
     d = baci_scale_dir()
-    rows += bench("BACI-scale generated (19.75M rows, dense)", d, args.baci_reps, 2024)
+    n = len(YEARS) * N_COUNTRIES * (N_COUNTRIES - 1) * N_HS
+    rows += bench(f"BACI-scale generated ({n / 1e6:.2f}M rows, dense)", d, args.baci_reps, 2024)
     df = pd.DataFrame(rows)
     df["ratio"] = df["pandas_p50_ms"] / df["p50_ms"]
     fmt = "| {:<42} | {:<42} | {:>8} | {:>8} | {:>14} | {:>22} |"

@@ -4,7 +4,7 @@ Full form of tests/test_faults.py (same harness, tests/fault_harness.py). Prints
 saves reported and found whole, runs killed mid-ingest, problems (expected: 0). Asserts nothing;
 exits 1 when a problem was found so `make bench` stops on it.
 
-    python -m bench.bench_faults [--runs 50]
+    python -m bench.bench_faults [--runs N]     (default 10; BENCH_FULL=1: 50)
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import size
 from chokepoint import ingest
 from tests import fault_harness as fh
 
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--runs", type=int, default=size(10, 50))
     args = ap.parse_args()
     problems: list[str] = []
     t0 = time.monotonic()

@@ -1,4 +1,4 @@
-"""Benchmark: ingest one BACI-format release year of 10 million rows.
+"""Benchmark: ingest one BACI-format release year of 1 million rows (10 million with BENCH_FULL=1).
 
 Generates (once per profile, in a temp folder) ``BACI_HS92_Y2023_V209901.csv`` with numpy +
 pyarrow's streaming CSV writer: 230 countries, ``NA`` quantities, plus the release's country and
@@ -18,7 +18,7 @@ product files, in two profiles:
 Prints figures and ratios; never asserts on time. Targets: >= 5x faster than pandas, <= 2x the
 bare scan.
 
-    python -m bench.bench_ingest [--rows N]
+    python -m bench.bench_ingest [--rows N]     (default 1,000,000; BENCH_FULL=1: 10,000,000)
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from bench import size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,14 +157,18 @@ def bench(profile: str, rows: int) -> dict:
         print(f"chokepoint ingest: {ing:.2f} s, {rows / ing:,.0f} rows/s, "
               f"peak RSS {results['chokepoint ingest'][3]:.0f} MiB; "
               f"speed-up over pandas: {pandas_ratio:.1f}x (target >= 5x); "
-              f"ingest / bare scan: {scan_ratio:.2f}x (target <= 2x)\n")
+              f"ingest / bare scan: {scan_ratio:.2f}x (target <= 2x)")
+        if rows < 10_000_000:   # the fixed costs (derived tables, provenance, swap) weigh more here
+            print(f"(the targets are stated for 10,000,000 rows; this run read {rows:,}: "
+                  "BENCH_FULL=1 or --rows 10000000 to compare against them)")
+        print()
         return {"profile": profile, "rows": rows, "kept": results["chokepoint ingest"][1],
                 "ingest_s": round(ing, 3), "pandas_ratio": round(pandas_ratio, 2), "scan_ratio": round(scan_ratio, 2)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--rows", type=int, default=size(1_000_000, 10_000_000))
     ap.add_argument("--profile", choices=[*PROFILES, "all"], default="all")
     args = ap.parse_args()
     for profile in (PROFILES if args.profile == "all" else [args.profile]):

@@ -16,7 +16,7 @@ peak, and after every session has closed (the server runs with a short
 server.disconnectedSessionTTL so closed sessions are dropped when this bench looks). Prints a
 table; asserts nothing. tests/test_load.py runs a reduced form (N=3) for correctness only.
 
-    python -m bench.bench_load [--sessions 1,5,10,20] [--procs 4]
+    python -m bench.bench_load [--sessions 1,5] [--procs 4]     (BENCH_FULL=1: --sessions 1,5,10,20)
 """
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench import size
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -187,7 +189,7 @@ def pct(xs: list[float], q: float) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sessions", default="1,5,10,20")
+    ap.add_argument("--sessions", default=size("1,5", "1,5,10,20"))
     ap.add_argument("--procs", type=int, default=4)
     ap.add_argument("--settle", type=float, default=20.0, help="seconds to wait after close before 'after' RSS")
     args = ap.parse_args()

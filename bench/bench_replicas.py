@@ -54,7 +54,9 @@ async def session(ws_url: str, route: str, page: str, reruns: int) -> list[float
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     out = []
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
+    # ping_timeout=None: a rerun on a busy machine can keep the server from answering a keepalive
+    # ping for more than the default 20 s; the bench measures that latency, it must not die of it
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, ping_timeout=None,
                                   additional_headers={"Cookie": f"{ROUTE_COOKIE}={route}"}) as ws:
         for _ in range(reruns):
             msg = BackMsg()

@@ -10,7 +10,7 @@
 PostgreSQL is a throwaway cluster started here (tests/pg_cluster.py; Debian's postgresql, fsync on,
 on the same 2 CPUs as the client). Prints figures; exits 1 if a kill run found a problem.
 
-    python bench/bench_workspace.py [--saves 200] [--kills 20]
+    python -m bench.bench_workspace [--saves N] [--kills N]   (default 50 and 5; BENCH_FULL=1: 200 and 20)
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import size
 from chokepoint.stockpile_csv import parse_stockpile_csv
 from chokepoint.workspace import open_workspace
 from tests import fault_harness as fh
@@ -101,8 +102,8 @@ def kills(label: str, target: str, runs: int) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--saves", type=int, default=200)
-    ap.add_argument("--kills", type=int, default=20)
+    ap.add_argument("--saves", type=int, default=size(50, 200))
+    ap.add_argument("--kills", type=int, default=size(5, 20))
     args = ap.parse_args()
     bindir = pg_bin()
     if bindir is None:

@@ -16,6 +16,28 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit 2."""
 
 
+def _findings_json(findings) -> list[dict]:
+    """Findings (``views.spec.Finding``) as the JSON outputs carry them: the same objects the pages
+    and the briefing packs show, so a number is written in one place."""
+    from dataclasses import asdict
+    return [asdict(f) for f in findings]
+
+
+def _trade_producer(data_dir: str) -> str:
+    """Who produced the trade flows of the dataset folder, as a country pack names it."""
+    from . import ingest
+    try:
+        prov = ingest.load_provenance(data_dir)
+    except FileNotFoundError:   # a folder without datasets.yml: the built-in producer
+        prov = {}
+    return prov.get("trade_flows", {}).get("producer", "CEPII BACI")
+
+
+def _print_findings(findings) -> None:
+    for f in findings:
+        print(f"finding: {f.label}: {f.value}")
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     if args.action == "build":
@@ -41,6 +63,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import embedded, export, exposure
+    from .views import exposure as view_exposure
 
     run = exposure.default_runner(args.data_dir)
     if embedded.applies(args.material, run):  # an element carried by magnets (Dy, Tb, Nd, Pr): ESTIMATE
@@ -51,8 +74,14 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     except exposure.ExposureDataError as e:
         raise UsageError(str(e)) from None
     doc = exposure.to_json(exp)
+    findings = view_exposure.findings(exp, short=view_exposure.material_short(exp.selection),
+                                      producer=_trade_producer(args.data_dir))
+    doc["findings"] = _findings_json(findings)
     if args.format == "json":
         print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    if args.format == "findings":
+        print(json.dumps({"findings": doc["findings"]}, indent=2, ensure_ascii=False))
         return 0
     rows = pd.DataFrame(doc["suppliers"])
     rows.insert(1, "supplier_name", rows["supplier"].map(catalog.country_name))
@@ -84,6 +113,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         value_usd=rows["value_usd"].map(lambda v: "n/a" if v is None or v != v else f"{v:,.0f}"),
         quantity_t=rows["quantity_t"].map(lambda v: "n/a" if v is None or v != v else f"{v:,.1f}"))
     print(table.drop(columns=["dependence_basis"]).to_string(index=False))
+    _print_findings(findings)
     for note in doc["notes"]:
         print(f"note: {note}")
     return 0
@@ -265,6 +295,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     import json
 
     from . import embedded, scenarios
+    from .views import cover as view_cover
 
     if args.stock_months < 0:
         raise UsageError(f"--stock-months must be >= 0, not {args.stock_months}")
@@ -287,8 +318,12 @@ def cmd_cover(args: argparse.Namespace) -> int:
     except (scenarios.ScenarioError, embedded.EmbeddedError) as e:
         raise UsageError(str(e)) from None
     doc.update(_status_doc(reg, as_of, tl, doc["months_of_cover"]))
-    if args.format == "json":
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    finding = view_cover.months_finding(doc["country"], doc["material"], reg, doc["months_of_cover"], doc["state"],
+                                        doc["horizon_months"])
+    doc["findings"] = _findings_json([finding])
+    if args.format in ("json", "findings"):
+        out = doc if args.format == "json" else {"findings": doc["findings"]}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
     i = doc["inputs"]
     print(f"{doc['country_name']} ({doc['country']}) · {doc['material']} · {doc['regime_name']} [{doc['regime']}]")
@@ -311,6 +346,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     print("shares: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in i["shares"].items()) + f" ({i['share_basis']})")
     for s in i["sources"]:
         print(f"source: {s}")
+    _print_findings([finding])
     return 0
 
 
@@ -420,6 +456,7 @@ def cmd_company(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from . import company, export, exposure
+    from .views import company as view_company
 
     path = Path(args.file)
     res = _read_stockpile_csv(path)
@@ -430,13 +467,17 @@ def cmd_company(args: argparse.Namespace) -> int:
     except _RegimeFileError as e:
         return e.report()
     default = catalog.country_iso3(args.country) if args.country else None
-    dep = (company.dependence_map(res.lines, exposure.default_runner(args.data_dir))
-           if company.needs_dependence([reg]) else None)
-    table = company.results(res.lines, [reg], default_country=default, dependence=dep)
+    # the company pack's analysis: its cover table and findings (earliest run-out, holdings that run
+    # out, holdings mostly supplied by China), under the one regime asked for
+    view = view_company.analysis(res.lines, [reg], name=path.stem, default_country=default,
+                                 run=exposure.default_runner(args.data_dir), reg_notes=())
+    table = view.results
     notes = [f"warning: {w}" for w in res.warnings] + [f"note: {n}" for n in
                                                       company.notes(res.lines, table, default)]
-    if args.format == "json":
+    if args.format == "json":   # the contract: one object per site, material and regime (a list)
         print(json.dumps(company.json_rows(table), indent=2, ensure_ascii=False))
+    elif args.format == "findings":
+        print(json.dumps({"findings": _findings_json(view.findings)}, indent=2, ensure_ascii=False))
     elif args.format == "csv":
         cols = ["site", "site_country", "destination", "destination_basis", "material_id", "material_name",
                 "regime", "on_hand_t", "monthly_use_t", "controlled_share", "extraterritorial_share",
@@ -449,19 +490,19 @@ def cmd_company(args: argparse.Namespace) -> int:
 
         def months(m, s):
             return f"{m:.1f}" if s == "exhausted" else s
-        view = pd.DataFrame({
+        shown = pd.DataFrame({
             "site": table["site"], "destination": table["destination"].fillna("unknown"),
             "material": table["material_id"], "on_hand_t": table["on_hand_t"].map(lambda v: f"{v:,.3g}"),
             "use_t_per_month": table["monthly_use_t"].map(lambda v: f"{v:,.3g}"),
             "controlled": table["controlled_share"].map(lambda v: f"{v * 100:.0f}%"),
             "months_of_cover": [months(m, s) for m, s in zip(table["months"], table["state"])]})
-        print(view.to_string(index=False))
-        first = company.earliest_runout(table)
-        if first:
-            print(f"earliest run-out: {first['site']} · {first['material_name']} after {first['months']:.1f} months "
-                  "(ESTIMATE)")
+        print(shown.to_string(index=False))
+        first, *rest = view.findings
+        if first.unit == "months":   # the earliest run-out (else: "no holding runs out within ...")
+            print(f"earliest run-out: {first.label.removeprefix('Earliest run-out: ')} after {first.value} (ESTIMATE)")
         else:
             print(f"nothing runs out within {reg.horizon_months} months")
+        _print_findings(rest)
     for n in notes:
         print(n, file=sys.stderr if args.format != "table" else sys.stdout)
     return 0
@@ -486,7 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--material", required=True, help="catalogue id, name or synonym, or a 6-digit HS code")
     e.add_argument("--year", type=int, default=None, help="trade year (default: latest with data)")
     e.add_argument("--basis", choices=["value", "quantity"], default="value")
-    e.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    e.add_argument("--format", choices=["table", "json", "csv", "findings"], default="table",
+                   help="findings: only the key numbers as the pages and packs state them (JSON)")
     e.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     e.set_defaults(func=cmd_exposure)
 
@@ -520,7 +562,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--stock-tonnes", type=float, default=None, metavar="T",
                    help="the country's whole stock in tonnes (replaces the months assumption and any policy "
                         "target; for an element carried by magnets, tonnes of the element)")
-    c.add_argument("--format", choices=["table", "json"], default="table")
+    c.add_argument("--format", choices=["table", "json", "findings"], default="table",
+                   help="findings: only the key numbers as the pages and packs state them (JSON)")
     c.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     c.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
                    help="date of the question: the regime's status and the simulation start (default: today)")
@@ -548,7 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--target", default=None, help="target country for ban-one-country (default USA)")
     k.add_argument("--country", default=None, metavar="ISO3",
                    help="country of sites without a site_country (their destination for targeted regimes)")
-    k.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    k.add_argument("--format", choices=["table", "json", "csv", "findings"], default="table",
+                   help="json: one object per site and material; findings: the key numbers as the company "
+                        "pack states them (JSON)")
     k.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     k.set_defaults(func=cmd_company)
     w = sub.add_parser("workspace", help="saved company snapshots: status, export and import (DuckDB <-> PostgreSQL)")

@@ -495,22 +495,7 @@ def cover_table(holders: pd.DataFrame, regimes: Sequence[Regime], *, horizon: in
 
     res = _run(tb, regimes, h, 1.0, substitution, demand_factor)
     months, state = _cut_to_regime_horizon(res, horizons)
-    share = np.nan_to_num(tb.share)
-    controlled, et_share, missing_dep = [], [], []
-    reach = dataclasses.replace(tb.lines, dep=np.ones(len(tb.lines)))
-    for regime in regimes:
-        direct, et = line_exposure(regime, tb.lines)
-        controlled.append(np.bincount(tb.g, share * direct, minlength=g_n))
-        et_share.append(np.bincount(tb.g, share * et, minlength=g_n))
-        txt = np.full(g_n, "", dtype=object)
-        if any(r.extraterritorial for r in regime.rules):
-            miss = np.flatnonzero((line_exposure(regime, reach)[1] > 0) & ~tb.dep_known)
-            acc: dict[int, list[str]] = {}
-            for i in miss:
-                acc.setdefault(int(tb.g[i]), []).append(str(tb.origin[i]))
-            for gi, names in acc.items():
-                txt[gi] = ",".join(names)
-        missing_dep.append(txt)
+    controlled, et_share, missing_dep = _regime_shares(tb, regimes)
 
     gidx = np.tile(np.arange(g_n), r_n)
 
@@ -532,18 +517,48 @@ def cover_table(holders: pd.DataFrame, regimes: Sequence[Regime], *, horizon: in
     })
     out.loc[~exhausted, "runout_month"] = pd.NA
     if band is not None:
-        keys, runs = [], []
-        for a, d, f in itertools.product(band.approval_rate or (None,), band.delay_months or (None,),
-                                         band.stock_factor or (1.0,)):
-            variants = [with_rule_params(r, approval_rate=a, delay_months=d) for r in regimes]
-            rr = _run(tb, variants, h, f, substitution, demand_factor)
-            m, s = _cut_to_regime_horizon(rr, horizons)
-            keys.append(np.where(s == 0, m, np.inf))
-            runs.append(s)
-        k, st = np.stack(keys), np.stack(runs)
-        lo, hi = k.argmin(axis=0), k.argmax(axis=0)
-        cols = np.arange(k.shape[1])
-        out["months_low"] = np.where(np.isfinite(k[lo, cols]), k[lo, cols], np.nan)
-        out["months_high"] = np.where(np.isfinite(k[hi, cols]), k[hi, cols], np.nan)
-        out["state_low"], out["state_high"] = _take(STATES, st[lo, cols]), _take(STATES, st[hi, cols])
+        _add_band(out, tb, regimes, band, h, horizons, substitution, demand_factor)
     return out
+
+
+def _regime_shares(tb: _Table, regimes: list[Regime]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Per regime, per (holder, material): the share of use a rule cuts directly, the share cut
+    extraterritorially, and the origins an extraterritorial rule reaches whose dependence is unknown."""
+    g_n = len(tb.groups)
+    share = np.nan_to_num(tb.share)
+    controlled, et_share, missing_dep = [], [], []
+    reach = dataclasses.replace(tb.lines, dep=np.ones(len(tb.lines)))
+    for regime in regimes:
+        direct, et = line_exposure(regime, tb.lines)
+        controlled.append(np.bincount(tb.g, share * direct, minlength=g_n))
+        et_share.append(np.bincount(tb.g, share * et, minlength=g_n))
+        txt = np.full(g_n, "", dtype=object)
+        if any(r.extraterritorial for r in regime.rules):
+            miss = np.flatnonzero((line_exposure(regime, reach)[1] > 0) & ~tb.dep_known)
+            acc: dict[int, list[str]] = {}
+            for i in miss:
+                acc.setdefault(int(tb.g[i]), []).append(str(tb.origin[i]))
+            for gi, names in acc.items():
+                txt[gi] = ",".join(names)
+        missing_dep.append(txt)
+    return controlled, et_share, missing_dep
+
+
+def _add_band(out: pd.DataFrame, tb: _Table, regimes: list[Regime], band: Band, h: int, horizons: np.ndarray,
+              substitution: Substitution | None, demand_factor: float) -> None:
+    """months_low/high and state_low/high: every corner of ``band`` run, the earliest and latest
+    run-out kept (a corner not exhausted within the horizon counts as +infinity)."""
+    keys, runs = [], []
+    for a, d, f in itertools.product(band.approval_rate or (None,), band.delay_months or (None,),
+                                     band.stock_factor or (1.0,)):
+        variants = [with_rule_params(r, approval_rate=a, delay_months=d) for r in regimes]
+        rr = _run(tb, variants, h, f, substitution, demand_factor)
+        m, s = _cut_to_regime_horizon(rr, horizons)
+        keys.append(np.where(s == 0, m, np.inf))
+        runs.append(s)
+    k, st = np.stack(keys), np.stack(runs)
+    lo, hi = k.argmin(axis=0), k.argmax(axis=0)
+    cols = np.arange(k.shape[1])
+    out["months_low"] = np.where(np.isfinite(k[lo, cols]), k[lo, cols], np.nan)
+    out["months_high"] = np.where(np.isfinite(k[hi, cols]), k[hi, cols], np.nan)
+    out["state_low"], out["state_high"] = _take(STATES, st[lo, cols]), _take(STATES, st[hi, cols])

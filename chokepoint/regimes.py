@@ -266,7 +266,8 @@ def _targets(v: Any, path: str, errs: list[str]) -> Targets:
     return Targets(mode, tuple(codes))
 
 
-def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:  # noqa: C901 - one check per schema field, read top to bottom
+def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:
+    """One rule, checked field by field in schema order; None (problems appended) when invalid."""
     if not isinstance(d, Mapping):
         errs.append(f"{path}: must be a mapping of rule fields")
         return None
@@ -275,36 +276,15 @@ def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:  # noqa: C90
     for k in ("controller", "materials", "approval_rate"):
         if k not in d:
             errs.append(f"{path}.{k}: required")
-    controller = None
-    if "controller" in d:
-        got = _country(d["controller"], f"{path}.controller", errs)
-        controller = got[0] if len(got) == 1 else None
-        if len(got) > 1:
-            errs.append(f"{path}.controller: must be one country")
-    mats = d.get("materials", [])
-    if isinstance(mats, str):
-        mats = [mats]
-    if not isinstance(mats, list) or ("materials" in d and not mats):
-        errs.append(f"{path}.materials: must be a non-empty list of material ids or group names")
-        mats = []
-    for i, m in enumerate(mats):
-        try:
-            catalog.expand_selector(str(m))
-        except catalog.CatalogError as e:
-            errs.append(f"{path}.materials[{i}]: {e}")
+    controller = _controller(d, path, errs)
+    mats = _rule_materials(d, path, errs)
     rate = d.get("approval_rate")
     if "approval_rate" in d:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)):
             errs.append(f"{path}.approval_rate: {show(rate)} is not a number")
         elif not 0.0 <= rate <= 1.0:
             errs.append(f"{path}.approval_rate: {rate} is outside 0–1")
-    delay = _int(d.get("delay_months", 0), f"{path}.delay_months", 0, errs)
-    start = _int(d.get("start_month", 0), f"{path}.start_month", 0, errs)
-    end = d.get("end_month")
-    if end is not None:
-        end = _int(end, f"{path}.end_month", 1, errs)
-        if end is not None and start is not None and end <= start:
-            errs.append(f"{path}.end_month: {end} must be after start_month ({start})")
+    delay, start, end = _rule_months(d, path, errs)
     et = d.get("extraterritorial", False)
     if not isinstance(et, bool):
         errs.append(f"{path}.extraterritorial: {show(et)} must be true or false")
@@ -319,6 +299,44 @@ def _parse_rule(d: Any, path: str, errs: list[str]) -> Rule | None:  # noqa: C90
                 extraterritorial=et, note=note.strip())
 
 
+def _controller(d: Mapping, path: str, errs: list[str]) -> str | None:
+    """A rule's ``controller``: exactly one country."""
+    if "controller" not in d:
+        return None
+    got = _country(d["controller"], f"{path}.controller", errs)
+    if len(got) > 1:
+        errs.append(f"{path}.controller: must be one country")
+    return got[0] if len(got) == 1 else None
+
+
+def _rule_materials(d: Mapping, path: str, errs: list[str]) -> list:
+    """A rule's ``materials``: a non-empty list of catalogue selectors (one text is a list of one)."""
+    mats = d.get("materials", [])
+    if isinstance(mats, str):
+        mats = [mats]
+    if not isinstance(mats, list) or ("materials" in d and not mats):
+        errs.append(f"{path}.materials: must be a non-empty list of material ids or group names")
+        mats = []
+    for i, m in enumerate(mats):
+        try:
+            catalog.expand_selector(str(m))
+        except catalog.CatalogError as e:
+            errs.append(f"{path}.materials[{i}]: {e}")
+    return mats
+
+
+def _rule_months(d: Mapping, path: str, errs: list[str]) -> tuple[int | None, int | None, int | None]:
+    """A rule's (delay_months, start_month, end_month); end_month must come after start_month."""
+    delay = _int(d.get("delay_months", 0), f"{path}.delay_months", 0, errs)
+    start = _int(d.get("start_month", 0), f"{path}.start_month", 0, errs)
+    end = d.get("end_month")
+    if end is not None:
+        end = _int(end, f"{path}.end_month", 1, errs)
+        if end is not None and start is not None and end <= start:
+            errs.append(f"{path}.end_month: {end} must be after start_month ({start})")
+    return delay, start, end
+
+
 def _flags(v: Any, errs: list[str]) -> frozenset[str]:
     """``flags:`` is a list of names from ``FLAGS``; anything else is a problem naming the known ones."""
     if not isinstance(v, list) or not all(isinstance(f, str) for f in v):
@@ -330,12 +348,31 @@ def _flags(v: Any, errs: list[str]) -> frozenset[str]:
     return frozenset(f for f in v if f in FLAGS)
 
 
-def parse_regime(d: Any, where: str | None = None) -> Regime:  # noqa: C901 - one check per schema field, read top to bottom
+def parse_regime(d: Any, where: str | None = None) -> Regime:
     """Validate a mapping (parsed YAML) into a ``Regime``; ``RegimeError`` lists every problem."""
     if not isinstance(d, Mapping):
         raise RegimeError([f"regime must be a mapping of fields, got {type(d).__name__}"], where)
     errs: list[str] = []
     _unknown_keys(d, REGIME_KEYS, "", errs)
+    rid, name, horizon = _regime_fields(d, errs)
+    sources = _sources(d.get("sources") or [], errs)
+    flags = _flags(d.get("flags") or [], errs)
+    raw_rules = d.get("rules", [])
+    if raw_rules is None:
+        raw_rules = []
+    if not isinstance(raw_rules, list):
+        errs.append("rules: must be a list of rules (may be empty)")
+        raw_rules = []
+    rules = [_parse_rule(r, f"rules[{i}]", errs) for i, r in enumerate(raw_rules)]
+    if errs:
+        raise RegimeError(errs, where)
+    return Regime(id=rid, name=name.strip(), rules=tuple(r for r in rules if r is not None),
+                  horizon_months=int(horizon), description=str(d.get("description", "")).strip(),
+                  sources=tuple(sources), calibration=str(d.get("calibration", "")).strip(), flags=flags)
+
+
+def _regime_fields(d: Mapping, errs: list[str]) -> tuple[Any, Any, Any]:
+    """(id, name, horizon_months) as written, after checking them and the two text fields."""
     for k in ("id", "name"):
         if k not in d:
             errs.append(f"{k}: required")
@@ -352,12 +389,16 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:  # noqa: C901 - on
     for k in ("description", "calibration"):
         if not isinstance(d.get(k, ""), str):
             errs.append(f"{k}: must be text")
-    sources: list[Source] = []
-    raw_sources = d.get("sources") or []
-    if not isinstance(raw_sources, list):
+    return rid, name, horizon
+
+
+def _sources(raw: Any, errs: list[str]) -> list[Source]:
+    """``sources:``: a list of {title, url?, note?}."""
+    if not isinstance(raw, list):
         errs.append("sources: must be a list of {title, url?, note?}")
-        raw_sources = []
-    for i, s in enumerate(raw_sources):
+        return []
+    sources: list[Source] = []
+    for i, s in enumerate(raw):
         p = f"sources[{i}]"
         if not isinstance(s, Mapping):
             errs.append(f"{p}: must be a mapping {{title, url?, note?}}")
@@ -369,19 +410,7 @@ def parse_regime(d: Any, where: str | None = None) -> Regime:  # noqa: C901 - on
             if s.get(k) is not None and not isinstance(s[k], str):
                 errs.append(f"{p}.{k}: must be text")
         sources.append(Source(str(s.get("title", "")), s.get("url"), s.get("note")))
-    flags = _flags(d.get("flags") or [], errs)
-    raw_rules = d.get("rules", [])
-    if raw_rules is None:
-        raw_rules = []
-    if not isinstance(raw_rules, list):
-        errs.append("rules: must be a list of rules (may be empty)")
-        raw_rules = []
-    rules = [_parse_rule(r, f"rules[{i}]", errs) for i, r in enumerate(raw_rules)]
-    if errs:
-        raise RegimeError(errs, where)
-    return Regime(id=rid, name=name.strip(), rules=tuple(r for r in rules if r is not None),
-                  horizon_months=int(horizon), description=str(d.get("description", "")).strip(),
-                  sources=tuple(sources), calibration=str(d.get("calibration", "")).strip(), flags=flags)
+    return sources
 
 
 def load_regime(text_or_path: str | Path) -> Regime:

@@ -235,18 +235,7 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
     source = f"CEPII BACI {release.hs} V{release.version}"
     try:
         archive_digest = BackgroundDigest(path) if release.zip is not None else None
-        cfile = release.country[0]
-        cmap, ctable = read_country_codes(release.read_bytes(cfile), cfile.display)
-        files: list[dict] = [{"name": cfile.name, "role": "country codes",
-                              **_side_digest(release, cfile), "rows": len(ctable)}]
-        product_note = None
-        for pfile in release.product[:1]:
-            codes = _product_codes(release.read_bytes(pfile), pfile.display)
-            missing = sorted(set(catalog.hs_codes()) - codes)
-            if missing:
-                product_note = f"catalogue HS codes not in {pfile.name}: {', '.join(missing)} (no data for them)"
-            files.append({"name": pfile.name, "role": "product codes", **_side_digest(release, pfile),
-                          "rows": len(codes)})
+        cmap, ctable, files, product_note = _side_files(release)
         with Staging(home, name) as stage:
             con = connect()
             catalogue_hs(con)
@@ -257,31 +246,10 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
             total = len(release.trade)
             for n, m in enumerate(release.trade, 1):
                 t = Timer()
-                year = int(TRADE_RE.match(m.name).group(2))
-                src, digest = release.extract(m, stage.scratch / m.name)
-                header = [h.strip().lower() for h in read_header(src, m.display)]
-                if header != HEADER:
-                    raise IngestError(m.display, 1, f"header is {show(','.join(header))}, expected 't,i,j,k,v,q'")
-                junk = junk_problem(src, _check_row_of(year), header)
-                if junk:
-                    raise IngestError(m.display, None, junk)
-                try:
-                    kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
-                        if has_data_lines(src) else 0    # a header-only file has nothing to copy
-                except duckdb.Error as e:
-                    line, reason = duckdb_line(e)
-                    if line is None:
-                        line, found = locate_bad_line(src, _check_row_of(year), m.display)
-                        reason = found or reason
-                    raise IngestError(m.display, line, reason) from None
-                # after the scan, not beside it: on 2 cores a hashing thread slows DuckDB more than it saves
-                digest = digest or digest_file(src)
-                rows = max(digest.lines - 1, 0)
-                files.append({"name": m.name, "role": "trade flows", "year": year, "sha256": digest.sha256,
-                              "bytes": digest.bytes, "rows": rows, "rows_kept": int(kept)})
-                if m.path is None:
-                    src.unlink(missing_ok=True)
-                progress(f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} kept "
+                entry = _ingest_year(con, release, m, out_dir, stage.scratch / m.name, source)
+                files.append(entry)
+                rows = entry["rows"]
+                progress(f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(entry['rows_kept'])} kept "
                          f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
             rows, years, codes = flows_summary(con, stage.path)
             refuse_empty(path, rows, f"{sum(f.get('rows', 0) for f in files if f['role'] == 'trade flows'):,} "
@@ -289,35 +257,13 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
             unmapped = dict(cmap.unmapped)
             for c in codes:
                 if not catalog.is_iso3(c) and c not in unmapped:
-                    unmapped[c] = f"code {c} is not in {cfile.name}; kept as is"
+                    unmapped[c] = f"code {c} is not in {release.country[0].name}; kept as is"
             derived = derive_tables(con, stage.path, release.hs, source + ", world totals and exporter shares "
                                     "computed by Chokepoint from the ingested bilateral flows")
             con.close()
-            meta = {
-                "kind": "baci", "name": name,
-                "title": f"CEPII BACI {release.hs} V{release.version}: bilateral flows of the catalogue's HS lines",
-                "producer": "CEPII (BACI)", "url": URL, "licence": LICENCE,
-                "release": f"V{release.version}", "hs_vintage": release.hs,
-                "input": str(path), "created": now_iso(),
-                "archive_sha256": archive_digest.get().sha256 if archive_digest else None,
-                "files": files, "rows_kept": rows, "years": years,
-                "hs6": sorted(catalog.hs_codes()),
-                "units": {"value_usd": "USD (BACI v in thousand USD x 1000)",
-                          "quantity_t": "t (BACI q; NA or blank -> null)"},
-                "countries_mapped_non_iso": cmap.notes,
-                "unmapped_codes": unmapped,
-                "notes": [x for x in [product_note] if x],
-            }
-            caveats = ["Trade origin is the last shipping country, not where the ore was mined or separated.",
-                       "BACI reconciles importer and exporter reports; values are FOB."]
-            caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(unmapped))}"] if unmapped else []
-            caveats += [f"BACI code {c}: {v}" for c, v in cmap.notes.items()]
-            tables = {
-                "trade_flows": table_entry(stage.path, "trade_flows", meta, rows, caveats),
-                "trade_series": table_entry(stage.path, "trade_series", meta, derived["trade_series"]),
-                "top_traders": table_entry(stage.path, "top_traders", meta, derived["top_traders"]),
-            }
-            write_provenance(stage.path, meta, tables)
+            meta = _provenance(release, name, path, archive_digest, files, rows, years, cmap, unmapped,
+                               product_note)
+            _write_tables(stage.path, meta, rows, derived, unmapped, cmap)
             final = stage.commit()
         progress(f"{name}: {fmt_rows(rows)} flows for years {years} -> {final} ({clock():.1f} s)")
         if unmapped:
@@ -325,6 +271,89 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
         return IngestResult(name, final, rows, years, unmapped, clock())
     finally:
         release.close()
+
+
+def _side_files(release: _Release) -> tuple[CountryMap, dict[str, str], list[dict], str | None]:
+    """The release's country file (code -> ISO3) and product file (which catalogue HS codes it lacks):
+    (country map, code table, their provenance entries, a note on missing HS codes or None)."""
+    cfile = release.country[0]
+    cmap, ctable = read_country_codes(release.read_bytes(cfile), cfile.display)
+    files: list[dict] = [{"name": cfile.name, "role": "country codes",
+                          **_side_digest(release, cfile), "rows": len(ctable)}]
+    product_note = None
+    for pfile in release.product[:1]:
+        codes = _product_codes(release.read_bytes(pfile), pfile.display)
+        missing = sorted(set(catalog.hs_codes()) - codes)
+        if missing:
+            product_note = f"catalogue HS codes not in {pfile.name}: {', '.join(missing)} (no data for them)"
+        files.append({"name": pfile.name, "role": "product codes", **_side_digest(release, pfile),
+                      "rows": len(codes)})
+    return cmap, ctable, files, product_note
+
+
+def _ingest_year(con: duckdb.DuckDBPyConnection, release: _Release, m: _Member, out_dir: Path, scratch: Path,
+                 source: str) -> dict:
+    """One yearly trade file: checked (header, junk), copied to ``out_dir/year=YYYY/``; its provenance
+    entry. A malformed line stops the ingest naming the file, the line and the reason."""
+    year = int(TRADE_RE.match(m.name).group(2))
+    src, digest = release.extract(m, scratch)
+    header = [h.strip().lower() for h in read_header(src, m.display)]
+    if header != HEADER:
+        raise IngestError(m.display, 1, f"header is {show(','.join(header))}, expected 't,i,j,k,v,q'")
+    junk = junk_problem(src, _check_row_of(year), header)
+    if junk:
+        raise IngestError(m.display, None, junk)
+    try:
+        kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
+            if has_data_lines(src) else 0    # a header-only file has nothing to copy
+    except duckdb.Error as e:
+        line, reason = duckdb_line(e)
+        if line is None:
+            line, found = locate_bad_line(src, _check_row_of(year), m.display)
+            reason = found or reason
+        raise IngestError(m.display, line, reason) from None
+    # after the scan, not beside it: on 2 cores a hashing thread slows DuckDB more than it saves
+    digest = digest or digest_file(src)
+    if m.path is None:
+        src.unlink(missing_ok=True)
+    return {"name": m.name, "role": "trade flows", "year": year, "sha256": digest.sha256,
+            "bytes": digest.bytes, "rows": max(digest.lines - 1, 0), "rows_kept": int(kept)}
+
+
+def _provenance(release: _Release, name: str, path: Path, archive_digest: BackgroundDigest | None,
+                files: list[dict], rows: int, years: list[int], cmap: CountryMap, unmapped: dict[str, str],
+                product_note: str | None) -> dict:
+    """The dataset's provenance entry (``meta`` of datasets.yml)."""
+    return {
+        "kind": "baci", "name": name,
+        "title": f"CEPII BACI {release.hs} V{release.version}: bilateral flows of the catalogue's HS lines",
+        "producer": "CEPII (BACI)", "url": URL, "licence": LICENCE,
+        "release": f"V{release.version}", "hs_vintage": release.hs,
+        "input": str(path), "created": now_iso(),
+        "archive_sha256": archive_digest.get().sha256 if archive_digest else None,
+        "files": files, "rows_kept": rows, "years": years,
+        "hs6": sorted(catalog.hs_codes()),
+        "units": {"value_usd": "USD (BACI v in thousand USD x 1000)",
+                  "quantity_t": "t (BACI q; NA or blank -> null)"},
+        "countries_mapped_non_iso": cmap.notes,
+        "unmapped_codes": unmapped,
+        "notes": [x for x in [product_note] if x],
+    }
+
+
+def _write_tables(folder: Path, meta: dict, rows: int, derived: dict, unmapped: dict[str, str],
+                  cmap: CountryMap) -> None:
+    """The three tables' provenance entries, with the caveats a BACI dataset carries."""
+    caveats = ["Trade origin is the last shipping country, not where the ore was mined or separated.",
+               "BACI reconciles importer and exporter reports; values are FOB."]
+    caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(unmapped))}"] if unmapped else []
+    caveats += [f"BACI code {c}: {v}" for c, v in cmap.notes.items()]
+    tables = {
+        "trade_flows": table_entry(folder, "trade_flows", meta, rows, caveats),
+        "trade_series": table_entry(folder, "trade_series", meta, derived["trade_series"]),
+        "top_traders": table_entry(folder, "top_traders", meta, derived["top_traders"]),
+    }
+    write_provenance(folder, meta, tables)
 
 
 def _side_digest(release: _Release, m: _Member) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -213,100 +214,73 @@ def dataset_name(digests: list[str]) -> str:
     return "comtrade-" + hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()[:8]
 
 
+_RAW_TABLE = """CREATE TABLE raw (file_id INTEGER, year INTEGER, monthly BOOLEAN, reporter VARCHAR,
+    reporter_desc VARCHAR, partner VARCHAR, partner_desc VARCHAR, flow VARCHAR, hs6 VARCHAR,
+    value_usd DOUBLE, netwgt_kg DOUBLE, qty DOUBLE, qtyunit VARCHAR, is_total BOOLEAN)"""
+
+#: what is dropped, and why (reported, never silent): label -> condition on ``raw``
+_DROPPED = (("re-imports/re-exports and other flows (not M or X)", "flow NOT IN ('M', 'X')"),
+            ("partner World (W00)", "flow IN ('M', 'X') AND partner IN ('W00', 'WLD')"),
+            ("customs / transport / second-partner breakdown rows", "flow IN ('M', 'X') AND "
+             "partner NOT IN ('W00', 'WLD') AND NOT is_total"))
+
+_FLOWS_SQL = f"""
+    WITH c AS (
+        SELECT c.file_id, c.year, c.flow, m1.iso3 AS reporter, m2.iso3 AS partner, c.hs6, h.material_id,
+               c.value_usd,
+               CASE WHEN c.netwgt_kg IS NOT NULL THEN c.netwgt_kg / 1000
+                    WHEN c.qtyunit IN ('kg', 'weight in kilograms') THEN c.qty / 1000 END AS quantity_t
+        FROM clean c JOIN hs_keep h USING (hs6)
+        LEFT JOIN cmap m1 ON m1.code = c.reporter LEFT JOIN cmap m2 ON m2.code = c.partner
+    ), m AS (
+        SELECT year, partner AS exporter, reporter AS importer, hs6, material_id, value_usd, quantity_t
+        FROM c WHERE flow = 'M'
+        QUALIFY row_number() OVER (PARTITION BY year, partner, reporter, hs6 ORDER BY file_id) = 1
+    ), x AS (
+        SELECT year, reporter AS exporter, partner AS importer, hs6, material_id, value_usd, quantity_t
+        FROM c WHERE flow = 'X'
+        QUALIFY row_number() OVER (PARTITION BY year, reporter, partner, hs6 ORDER BY file_id) = 1
+    )
+    SELECT year, exporter, importer, hs6, material_id, value_usd, quantity_t,
+           {sql_str(SOURCE_M)} AS source, 'importer report' AS flow_basis FROM m
+    UNION ALL
+    SELECT x.year, x.exporter, x.importer, x.hs6, x.material_id, x.value_usd, x.quantity_t,
+           {sql_str(SOURCE_X)}, 'exporter mirror'
+    FROM x ANTI JOIN m USING (year, exporter, importer, hs6)"""
+
+
+@dataclass
+class _Cleaned:
+    """What reading and cleaning the files found, for the provenance."""
+
+    files: list[Path]
+    file_meta: list[dict] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    other_flows: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)       # non-ISO codes mapped, and how
+    unmapped: dict[str, str] = field(default_factory=dict)    # codes kept as they are, and why
+    duplicates: int = 0
+
+
 def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path | None = None,
                     progress: Progress = stderr_progress) -> IngestResult:
     """Ingest one or more Comtrade CSV downloads into ``<data home>/comtrade-<sha8>/``."""
     clock = Timer()
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    files = [Path(p).expanduser().resolve() for p in paths]
-    if not files:
-        raise IngestError("-", None, "no Comtrade files given")
-    for p in files:
-        if not p.is_file():
-            raise IngestError(p, None, "no such file")
+    files = _input_files(paths)
     home = data_home(data_dir)
     digests = {p: BackgroundDigest(p) for p in files}
     con = connect()
     catalogue_hs(con)
-    con.execute("""CREATE TABLE raw (file_id INTEGER, year INTEGER, monthly BOOLEAN, reporter VARCHAR,
-        reporter_desc VARCHAR, partner VARCHAR, partner_desc VARCHAR, flow VARCHAR, hs6 VARCHAR,
-        value_usd DOUBLE, netwgt_kg DOUBLE, qty DOUBLE, qtyunit VARCHAR, is_total BOOLEAN)""")
-    file_meta: list[dict] = []
+    con.execute(_RAW_TABLE)
+    got = _Cleaned(files)
     for fid, p in enumerate(files):
-        t = Timer()
-        kept = _load_file(con, fid, p)
-        d = _digest(p) if p.suffix == ".gz" else digests[p].get()
-        if con.execute("SELECT count(*) FROM raw WHERE file_id = ? AND monthly", [fid]).fetchone()[0]:
-            raise IngestError(p, None, "monthly data (freqCode M / period YYYYMM) is not supported: "
-                                       "download annual data (freqCode A)")
-        if con.execute("SELECT count(*) FROM raw WHERE file_id = ? AND year IS NULL", [fid]).fetchone()[0]:
-            raise IngestError(p, None, "rows without a year (refYear/period empty)")
-        check_years(p, [r[0] for r in con.execute("SELECT DISTINCT year FROM raw WHERE file_id = ?", [fid]).fetchall()])
-        rows = max(d.lines - 1, 0)
-        file_meta.append({"name": p.name, "sha256": d.sha256, "bytes": d.bytes, "rows": rows,
-                          "rows_catalogue_hs": int(kept)})
-        progress(f"[{fid + 1}/{len(files)}] {p.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} with "
-                 f"catalogue HS codes ({t():.1f} s)")
-
-    # what is dropped, and why (reported, never silent)
-    dropped = {}
-    for label, cond in (("re-imports/re-exports and other flows (not M or X)", "flow NOT IN ('M', 'X')"),
-                        ("partner World (W00)", "flow IN ('M', 'X') AND partner IN ('W00', 'WLD')"),
-                        ("customs / transport / second-partner breakdown rows", "flow IN ('M', 'X') AND "
-                         "partner NOT IN ('W00', 'WLD') AND NOT is_total")):
-        n = con.execute(f"SELECT count(*) FROM raw WHERE {cond}").fetchone()[0]
-        if n:
-            dropped[label] = int(n)
-    other_flows = dict(con.execute("SELECT flow, count(*) FROM raw WHERE flow NOT IN ('M', 'X') GROUP BY ALL "
-                                   "ORDER BY 1").fetchall())
-    con.execute("""CREATE TABLE clean AS SELECT * FROM raw
-                   WHERE flow IN ('M', 'X') AND partner NOT IN ('W00', 'WLD') AND is_total""")
-
-    # countries: Comtrade ISO codes (and names) -> ISO3; unmappable ones kept and reported
-    mapping, notes, unmapped = {}, {}, {}
-    for code, desc in con.execute("""SELECT code, any_value(descr) FROM (
-            SELECT reporter AS code, reporter_desc AS descr FROM clean
-            UNION ALL SELECT partner, partner_desc FROM clean) WHERE code IS NOT NULL GROUP BY code""").fetchall():
-        iso, note = to_iso3(code, desc)
-        if iso:
-            mapping[code] = iso
-            if iso != code:
-                notes[code] = f"{code} ({desc}) -> {iso}" + (f": {note}" if note else "")
-        else:
-            mapping[code] = code
-            unmapped[code] = f"Comtrade code {code} ({desc or 'no name'}): not an ISO 3166 country; kept as is"
-    country_table(con, "cmap", mapping)
-
-    flows_sql = f"""
-        WITH c AS (
-            SELECT c.file_id, c.year, c.flow, m1.iso3 AS reporter, m2.iso3 AS partner, c.hs6, h.material_id,
-                   c.value_usd,
-                   CASE WHEN c.netwgt_kg IS NOT NULL THEN c.netwgt_kg / 1000
-                        WHEN c.qtyunit IN ('kg', 'weight in kilograms') THEN c.qty / 1000 END AS quantity_t
-            FROM clean c JOIN hs_keep h USING (hs6)
-            LEFT JOIN cmap m1 ON m1.code = c.reporter LEFT JOIN cmap m2 ON m2.code = c.partner
-        ), m AS (
-            SELECT year, partner AS exporter, reporter AS importer, hs6, material_id, value_usd, quantity_t
-            FROM c WHERE flow = 'M'
-            QUALIFY row_number() OVER (PARTITION BY year, partner, reporter, hs6 ORDER BY file_id) = 1
-        ), x AS (
-            SELECT year, reporter AS exporter, partner AS importer, hs6, material_id, value_usd, quantity_t
-            FROM c WHERE flow = 'X'
-            QUALIFY row_number() OVER (PARTITION BY year, reporter, partner, hs6 ORDER BY file_id) = 1
-        )
-        SELECT year, exporter, importer, hs6, material_id, value_usd, quantity_t,
-               {sql_str(SOURCE_M)} AS source, 'importer report' AS flow_basis FROM m
-        UNION ALL
-        SELECT x.year, x.exporter, x.importer, x.hs6, x.material_id, x.value_usd, x.quantity_t,
-               {sql_str(SOURCE_X)}, 'exporter mirror'
-        FROM x ANTI JOIN m USING (year, exporter, importer, hs6)"""
-    dup = con.execute("""SELECT count(*) - count(DISTINCT (year, flow, reporter, partner, hs6)) FROM clean""").fetchone()[0]
-    name = dataset_name([f["sha256"] for f in file_meta])
+        got.file_meta.append(_read_file(con, fid, p, digests[p], len(files), progress))
+    _clean(con, got)
+    name = dataset_name([f["sha256"] for f in got.file_meta])
     with Staging(home, name) as stage:
         out_dir = stage.path / "trade_flows"
         out_dir.mkdir()
-        con.execute(f"""COPY ({flows_sql}) TO {sql_str(out_dir)} (FORMAT parquet, COMPRESSION zstd,
+        con.execute(f"""COPY ({_FLOWS_SQL}) TO {sql_str(out_dir)} (FORMAT parquet, COMPRESSION zstd,
                         PARTITION_BY (year), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true,
                         FILENAME_PATTERN 'comtrade_{{i}}')""")
         rows, years, codes = flows_summary(con, stage.path)
@@ -316,25 +290,11 @@ def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path |
                                 "UN Comtrade (importer reports, else exporter mirrors); world totals and "
                                 "exporter shares computed by Chokepoint from the reconciled flows")
         con.close()
-        release = f"{years[0]}-{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "no flows")
-        meta = {
-            "kind": "comtrade", "name": name,
-            "title": f"UN Comtrade {release}: reconciled bilateral flows of the catalogue's HS lines",
-            "producer": "United Nations Statistics Division (UN Comtrade)", "url": URL, "licence": LICENCE,
-            "release": f"{release} ({len(files)} file{'s' if len(files) > 1 else ''})",
-            "input": [str(p) for p in files], "created": now_iso(),
-            "files": file_meta, "rows_kept": rows, "years": years, "hs6": sorted(catalog.hs_codes()),
-            "flow_basis": basis,
-            "dropped": dropped, "ignored_flow_codes": other_flows,
-            "duplicate_reports_dropped": int(dup),
-            "units": {"value_usd": "USD (primaryValue: CIF for imports, FOB for exports)",
-                      "quantity_t": "t (netWgt kg / 1000, else qty when its unit is kg, else null)"},
-            "countries_mapped_non_iso": notes, "unmapped_codes": unmapped,
-        }
+        meta = _provenance(name, got, rows, years, basis)
         caveats = ["One flow per (year, exporter, importer, HS6): the importer's report when it exists "
                    "(CIF), else the exporter's mirror (FOB); see flow_basis.",
                    "Re-imports and re-exports are ignored; partner World rows are dropped."]
-        caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(unmapped))}"] if unmapped else []
+        caveats += [f"Unmapped country codes kept as they are: {', '.join(sorted(got.unmapped))}"] if got.unmapped else []
         tables = {
             "trade_flows": table_entry(stage.path, "trade_flows", meta, rows, caveats,
                                        extra_columns=["flow_basis"]),
@@ -343,8 +303,87 @@ def ingest_comtrade(paths: list[str | Path] | str | Path, data_dir: str | Path |
         }
         write_provenance(stage.path, meta, tables)
         final = stage.commit()
-    for label, n in dropped.items():
+    for label, n in got.dropped.items():
         progress(f"{name}: ignored {fmt_rows(n)} rows: {label}")
     progress(f"{name}: {fmt_rows(rows)} flows ({', '.join(f'{v} {k}' for k, v in basis.items())}) "
              f"for years {years} -> {final} ({clock():.1f} s)")
-    return IngestResult(name, final, rows, years, unmapped, clock())
+    return IngestResult(name, final, rows, years, got.unmapped, clock())
+
+
+def _input_files(paths: list[str | Path] | str | Path) -> list[Path]:
+    """The files to read, resolved; at least one, each an existing file."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = [Path(p).expanduser().resolve() for p in paths]
+    if not files:
+        raise IngestError("-", None, "no Comtrade files given")
+    for p in files:
+        if not p.is_file():
+            raise IngestError(p, None, "no such file")
+    return files
+
+
+def _read_file(con: duckdb.DuckDBPyConnection, fid: int, p: Path, digest: BackgroundDigest, n_files: int,
+               progress: Progress) -> dict:
+    """Load one file into ``raw`` (annual data only, every row with a year); its provenance entry."""
+    t = Timer()
+    kept = _load_file(con, fid, p)
+    d = _digest(p) if p.suffix == ".gz" else digest.get()
+    if con.execute("SELECT count(*) FROM raw WHERE file_id = ? AND monthly", [fid]).fetchone()[0]:
+        raise IngestError(p, None, "monthly data (freqCode M / period YYYYMM) is not supported: "
+                                   "download annual data (freqCode A)")
+    if con.execute("SELECT count(*) FROM raw WHERE file_id = ? AND year IS NULL", [fid]).fetchone()[0]:
+        raise IngestError(p, None, "rows without a year (refYear/period empty)")
+    check_years(p, [r[0] for r in con.execute("SELECT DISTINCT year FROM raw WHERE file_id = ?", [fid]).fetchall()])
+    rows = max(d.lines - 1, 0)
+    progress(f"[{fid + 1}/{n_files}] {p.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} with "
+             f"catalogue HS codes ({t():.1f} s)")
+    return {"name": p.name, "sha256": d.sha256, "bytes": d.bytes, "rows": rows, "rows_catalogue_hs": int(kept)}
+
+
+def _clean(con: duckdb.DuckDBPyConnection, got: _Cleaned) -> None:
+    """``raw`` -> ``clean`` (total M and X rows with a partner country) and ``cmap`` (Comtrade code ->
+    ISO3); counts what is dropped and which codes could not be mapped (kept as they are)."""
+    for label, cond in _DROPPED:
+        n = con.execute(f"SELECT count(*) FROM raw WHERE {cond}").fetchone()[0]
+        if n:
+            got.dropped[label] = int(n)
+    got.other_flows = dict(con.execute("SELECT flow, count(*) FROM raw WHERE flow NOT IN ('M', 'X') GROUP BY ALL "
+                                       "ORDER BY 1").fetchall())
+    con.execute("""CREATE TABLE clean AS SELECT * FROM raw
+                   WHERE flow IN ('M', 'X') AND partner NOT IN ('W00', 'WLD') AND is_total""")
+    mapping = {}
+    for code, desc in con.execute("""SELECT code, any_value(descr) FROM (
+            SELECT reporter AS code, reporter_desc AS descr FROM clean
+            UNION ALL SELECT partner, partner_desc FROM clean) WHERE code IS NOT NULL GROUP BY code""").fetchall():
+        iso, note = to_iso3(code, desc)
+        if iso:
+            mapping[code] = iso
+            if iso != code:
+                got.notes[code] = f"{code} ({desc}) -> {iso}" + (f": {note}" if note else "")
+        else:
+            mapping[code] = code
+            got.unmapped[code] = f"Comtrade code {code} ({desc or 'no name'}): not an ISO 3166 country; kept as is"
+    country_table(con, "cmap", mapping)
+    got.duplicates = int(con.execute(
+        "SELECT count(*) - count(DISTINCT (year, flow, reporter, partner, hs6)) FROM clean").fetchone()[0])
+
+
+def _provenance(name: str, got: _Cleaned, rows: int, years: list[int], basis: dict) -> dict:
+    """The dataset's provenance entry (``meta`` of datasets.yml)."""
+    files = got.files
+    release = f"{years[0]}-{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "no flows")
+    return {
+        "kind": "comtrade", "name": name,
+        "title": f"UN Comtrade {release}: reconciled bilateral flows of the catalogue's HS lines",
+        "producer": "United Nations Statistics Division (UN Comtrade)", "url": URL, "licence": LICENCE,
+        "release": f"{release} ({len(files)} file{'s' if len(files) > 1 else ''})",
+        "input": [str(p) for p in files], "created": now_iso(),
+        "files": got.file_meta, "rows_kept": rows, "years": years, "hs6": sorted(catalog.hs_codes()),
+        "flow_basis": basis,
+        "dropped": got.dropped, "ignored_flow_codes": got.other_flows,
+        "duplicate_reports_dropped": got.duplicates,
+        "units": {"value_usd": "USD (primaryValue: CIF for imports, FOB for exports)",
+                  "quantity_t": "t (netWgt kg / 1000, else qty when its unit is kg, else null)"},
+        "countries_mapped_non_iso": got.notes, "unmapped_codes": got.unmapped,
+    }

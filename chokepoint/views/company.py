@@ -137,10 +137,21 @@ def cover_table(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
                 default_country: str | None = None, run: Runner | None = None) -> pd.DataFrame:
     """Months of cover per site x material x regime: the Company page's own ``company.results``
     (suppliers' dependence on China included for extraterritorial rules), with a holding label."""
+    return labelled(results(lines, regimes, default_country, run))
+
+
+def results(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime],
+            default_country: str | None = None, run: Runner | None = None) -> pd.DataFrame:
+    """``company.results`` rows (the CLI's JSON and CSV rows), the suppliers' dependence on China
+    looked up when a regime has an extraterritorial rule."""
     regimes = list(regimes)
     dep = company.dependence_map(lines, run) if run is not None and company.needs_dependence(regimes) else None
-    table = company.results(lines, regimes, default_country=default_country, dependence=dep)
-    table = table.rename(columns={"site": "holder", "on_hand_t": "stock_t", "monthly_use_t": "use_t_per_month"})
+    return company.results(lines, regimes, default_country=default_country, dependence=dep)
+
+
+def labelled(res: pd.DataFrame) -> pd.DataFrame:
+    """``results`` rows as the charts take them: holder, stock_t, use_t_per_month and a holding label."""
+    table = res.rename(columns={"site": "holder", "on_hand_t": "stock_t", "monthly_use_t": "use_t_per_month"})
     table.insert(0, "label", [company.holding_label(h, m) for h, m in zip(table["holder"], table["material_id"])])
     return table
 
@@ -172,7 +183,8 @@ def worst_regime(table: pd.DataFrame, regimes: Sequence[regimes_mod.Regime]) -> 
 
 @dataclass(frozen=True)
 class CompanyView:
-    """What a company pack shows: the cover table, the charts, the findings and the method notes."""
+    """What a company pack shows: the cover table, the charts, the findings and the method notes;
+    ``results`` is the same table as ``company.results`` writes it (the CLI's rows)."""
 
     table: pd.DataFrame
     charts: tuple[ChartSpec, ...]
@@ -180,13 +192,15 @@ class CompanyView:
     notes: tuple[str, ...]
     scope: str
     holdings: int
+    results: pd.DataFrame
 
 
 def analysis(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime], *, name: str,
              default_country: str | None, run: Runner | None, reg_notes: tuple[str, ...]) -> CompanyView:
     """A company's months of cover per holding under each regime, the earliest run-out, where its
     supply comes from: the charts and the three findings of a company pack."""
-    table = cover_table(lines, regimes, default_country, run)
+    res = results(lines, regimes, default_country, run)
+    table = labelled(res)
     names = {r.id: r.name for r in regimes}
     horizon = max(r.horizon_months for r in regimes)
     n_hold = table[["holder", "material_id"]].drop_duplicates().shape[0]
@@ -227,7 +241,7 @@ def analysis(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime], *, name
                         f"{k} of {n_hold}", "holdings", "estimate", src),
                 Finding("holdings get half or more of their monthly use from China", f"{china_majority(sup)} of {n_hold}",
                         "holdings", "share of monthly use", f"{name} (company snapshot)"))
-    return CompanyView(table, tuple(specs), findings, (stock_note, dest_note, et_note), scope, n_hold)
+    return CompanyView(table, tuple(specs), findings, (stock_note, dest_note, et_note), scope, n_hold, res)
 
 
 def material_groups(table: pd.DataFrame) -> list[str]:

@@ -123,7 +123,22 @@ def preview(rows: pd.DataFrame, *, key: str, regime_name: str, material: str,
                      {"reference_ids": tuple(reference_ids)}, tables=COVER_TABLES)
 
 
-# ------------------------------------------------------------------ a country's cover, for packs
+# ------------------------------------------------------------------ a country's cover, for packs and the CLI
+FINDING_SOURCE = ("CEPII BACI supply shares; consumption and stockpile-target figures; Chokepoint regime "
+                  "library (see Methods and sources)")
+
+
+def months_finding(country: str, material: str, regime: regimes_mod.Regime, months: float | None, state: str,
+                   horizon: int, *, worst_of_several: bool = False) -> Finding:
+    """Months of cover of a country's material under a regime (a ``scenarios.country_cover`` row's
+    months, state and horizon), as packs and ``python -m chokepoint cover`` state it;
+    ``worst_of_several``: the regime is the worst of those a pack was given."""
+    cname, short = catalog.country_name(country), catalog.materials()[material].short_name.lower()
+    which = ", the worst of the regimes chosen" if worst_of_several else ""
+    return Finding(f"Months of cover of {cname}'s {short} under {regime.short_name}{which} (estimate)",
+                   cover_label(months, state, horizon) + " months", "months", "estimate", FINDING_SOURCE)
+
+
 @dataclass(frozen=True)
 class CoverPart:
     """What months-of-cover analysis adds to a country pack: charts and the worst-case finding."""
@@ -200,11 +215,8 @@ def country_part(country: str, materials: Sequence[str], regimes: Sequence[regim
         sens = scenarios.sensitivity(h, worst_reg, ranges=ranges)
         out.append(tornado(sens, country=country, material=short, material_id=material,
                            regime_name=worst_reg.name, notes=(stock, est, *regime_notes(worst_reg))))
-    value = cover_label(worst["months"], worst["state"], int(worst["horizon_months"])) + " months"
-    finding = Finding(f"Months of cover of {cname}'s {short} under {worst_reg.short_name}, "
-                      "the worst of the regimes chosen (estimate)", value, "months", "estimate",
-                      "CEPII BACI supply shares; consumption and stockpile-target figures; Chokepoint regime "
-                      "library (see Methods and sources)")
+    finding = months_finding(country, material, worst_reg, worst["months"], worst["state"],
+                             int(worst["horizon_months"]), worst_of_several=True)
     return CoverPart(tuple(out), finding, (
         f"Stock assumption ({cname}, {short}): {a['industry_months']:g} months of use in industry inventories "
         f"(AmCham survey) + {a['policy_days']:g} days of national stockpile targets; use "

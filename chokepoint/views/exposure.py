@@ -16,6 +16,7 @@ from .spec import ChartSpec, Finding
 Runner = Callable[..., pd.DataFrame]
 LOOK_THROUGH_TABLES = ("trade_flows", "import_shares", "production")
 BACI = "CEPII BACI HS92 V202601"
+LOOK_THROUGH_SOURCE = "CEPII BACI HS92 V202601; USGS; IEA; published import shares"
 
 
 def profile(prof: pd.DataFrame, *, country: str, year: int, basis: str, notes: tuple[str, ...] = ()) -> ChartSpec:
@@ -85,7 +86,7 @@ def sankey(suppliers: pd.DataFrame, *, key: str, country: str, material: str, ye
     return ChartSpec(f"sankey-{country}-{key}", f"{pct(total)} of {cname}'s {material} imports trace back to China",
                      f"Inputs → suppliers → {cname}, share of {year} imports by {basis}; "
                      "each supplier split by its own dependence on China",
-                     "CEPII BACI HS92 V202601; USGS; IEA; published import shares", suppliers, "supplier_sankey",
+                     LOOK_THROUGH_SOURCE, suppliers, "supplier_sankey",
                      {"country": country}, tables=LOOK_THROUGH_TABLES, notes=notes)
 
 
@@ -125,6 +126,33 @@ def look_through_note(summary: dict) -> str:
               "the range counts fallback suppliers at 0 (low) and at the world share (high).")
 
 
+def material_short(sel: exposure.Selection, short: str | None = None) -> str:
+    """The material as titles and findings name it: ``short`` (default: the catalogue's short name,
+    lowercase; an HS code's label), with the HS line(s) when they are a proxy for the material."""
+    if short is None:
+        short = (catalog.materials()[sel.material].short_name.lower() if sel.material in catalog.materials()
+                 else sel.label)
+    proxy = catalog.proxy_lines(sel.material) if not sel.material.startswith("hs:") else ()
+    if proxy:  # the HS line is wider than the material: titles say "proxy", subtitles say how
+        short = f"{short} (proxy: HS {', '.join(h for h, _ in proxy)})"
+    return short
+
+
+def findings(exp: exposure.Exposure, *, short: str, producer: str = "CEPII BACI") -> tuple[Finding, ...]:
+    """The two headline findings of a selection: China's direct share of the importer's imports and
+    the total with look-through. ``short`` as :func:`material_short` writes it."""
+    s, sel = exp.summary, exp.selection
+    cname = catalog.country_name(sel.importer)
+    return (
+        Finding(f"China's direct share of {cname}'s {short} imports, {sel.year} (by {sel.basis})",
+                pct(s["china_share_direct"], 1), "%", sel.basis, producer),
+        Finding(f"China's total share with look-through: direct plus {pct(s['china_share_indirect'], 1)} "
+                f"through third countries (range {pct(s['china_share_total_low'], 1)}–"
+                f"{pct(s['china_share_total_high'], 1)} as the evidence allows)",
+                pct(s["china_share_total"], 1), "%", sel.basis, LOOK_THROUGH_SOURCE),
+    )
+
+
 def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tuple[str, ...] | None = None,
             producer: str = "CEPII BACI", pack_top_n: int = 15) -> CountryExposure:
     """Everything the Exposure page and a country pack show for a selection: the headline findings
@@ -132,9 +160,7 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
     ``materials`` limits the profile to those catalogue materials (a pack's choice)."""
     exp = exposure.load(sel, run)
     s, iso, yr, basis = exp.summary, sel.importer, sel.year, sel.basis
-    proxy = catalog.proxy_lines(sel.material) if not sel.material.startswith("hs:") else ()
-    if proxy:  # the HS line is wider than the material: titles say "proxy", subtitles say how
-        short = f"{short} (proxy: HS {', '.join(h for h, _ in proxy)})"
+    short = material_short(sel, short)
     cname = catalog.country_name(iso)
     prof = exposure.profile(iso, yr, basis, run=run)
     if materials is not None:
@@ -151,18 +177,10 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
                          notes=(look, thin, *exp.notes))
     rank_args = dict(key=sel.material, selected=iso, material=short, year=yr, basis=basis)
     rank_notes = (f"{cname} is shown in bold (added below the top {pack_top_n} if outside it).", look)
-    findings = (
-        Finding(f"China's direct share of {cname}'s {short} imports, {yr} (by {basis})",
-                pct(s["china_share_direct"], 1), "%", basis, producer),
-        Finding(f"China's total share with look-through: direct plus {pct(s['china_share_indirect'], 1)} "
-                f"through third countries (range {pct(s['china_share_total_low'], 1)}–"
-                f"{pct(s['china_share_total_high'], 1)} as the evidence allows)",
-                pct(s["china_share_total"], 1), "%", basis, sankey_spec.source),
-    )
     rank_pack = with_scope(ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes), s)
     sankey_spec = with_scope(sankey_spec, s)
     pack = (prof_spec, sankey_spec, rank_pack)
-    return CountryExposure(sel, exp, findings, prof_spec,
+    return CountryExposure(sel, exp, findings(exp, short=short, producer=producer), prof_spec,
                            with_scope(share_map(everyone, value="china_share_direct", **rank_args), s),
                            with_scope(ranking(everyone, **rank_args, notes=rank_notes), s), sankey_spec, pack)
 
