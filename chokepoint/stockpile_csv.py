@@ -143,11 +143,14 @@ class Dialect:
     #: the cell the decimal convention was inferred from: (row, column, text as written); None
     #: when no cell reads under one convention only
     decided_by: tuple[int, str, str] | None = None
+    #: the worksheet read, for an Excel workbook (chokepoint/stockpile_xlsx.py); None for a CSV
+    sheet: str | None = None
 
     def describe(self) -> str:
         names = {",": "comma", ";": "semicolon", "\t": "tab", ".": "point", " ": "space",
                  "\u00a0": "no-break space", "\u202f": "narrow no-break space"}
-        parts = [self.encoding, f"{names[self.delimiter]}-separated"]
+        parts = ([f"{self.encoding}, sheet {self.sheet!r}"] if self.sheet is not None
+                 else [self.encoding, f"{names[self.delimiter]}-separated"])
         if self.decimal:
             parts.append(f"decimal {names[self.decimal]}")
         if self.thousands:
@@ -393,6 +396,18 @@ def _parse(data: bytes, res: _Outcome) -> None:
     if not text.strip(" \t\r\n\ufeff"):
         raise _Stop(Issue(None, None, "the file is empty"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    _parse_rows(reader, res, res.dialect)
+
+
+#: Cells a spreadsheet stored as numbers: (row, column index) -> exact value. They need no
+#: decimal convention; ``_numeric_cells`` stores them as they are (chokepoint/stockpile_xlsx.py).
+Typed = dict[tuple[int, int], Decimal]
+
+
+def _parse_rows(reader, res: _Outcome, dialect: Dialect, typed: Typed | None = None) -> None:
+    """Stages 2-6 on records of text cells (row 1 = the header): a CSV reader, or the rows of a
+    worksheet (``typed``: its number cells)."""
+    enc, delim = dialect.encoding, dialect.delimiter
     header, errors, warnings = _read_header(reader)
     res.errors += errors
     res.warnings += warnings
@@ -401,13 +416,13 @@ def _parse(data: bytes, res: _Outcome) -> None:
     res.data_rows = len(raw_rows)
     if header.missing:
         return   # header errors already listed; rows cannot be read
-    rows, nums, errors, warnings = _read_cells(raw_rows, header.cols)
+    rows, nums, errors, warnings = _read_cells(raw_rows, header.cols, typed)
     res.errors += errors
     res.warnings += warnings
     decimal, thousands, errors, decided_by = _apply_numbers(rows, nums)
     res.errors += errors
     res.dialect = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=thousands,
-                          decided_by=decided_by)
+                          decided_by=decided_by, sheet=dialect.sheet)
     lines, errors, warnings = _group_lines(rows)
     res.errors += errors
     res.warnings += warnings
@@ -579,7 +594,7 @@ class _Lookup:
         return iso, (None if err is None else Issue(row, column, err.message, err.suggestion))
 
 
-def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int]
+def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int], typed: Typed | None = None
                 ) -> tuple[list[_Row], list[_Num], list[Issue], list[Issue]]:
     """Every readable row's text cells resolved and numeric cells classified:
     (rows, numeric cells, errors, warnings)."""
@@ -599,7 +614,9 @@ def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int]
         errors += _material_issues(r, lookup)
         errors += _unit_issues(r, vals.get("unit", ""))
         errors += _country_issues(r, vals, lookup)
-        row_nums, row_errors = _numeric_cells(r, vals, "unit" in cols)
+        row_nums, row_errors = _numeric_cells(r, vals, "unit" in cols,
+                                              {name: typed[(row_no, cols[name])] for name in NUMERIC_COLUMNS
+                                               if (row_no, cols.get(name, -1)) in typed} if typed else None)
         nums += row_nums
         errors += row_errors
         rows.append(r)
@@ -668,13 +685,22 @@ def _country_issues(r: _Row, vals: dict[str, str], lookup: _Lookup) -> list[Issu
     return errors
 
 
-def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool) -> tuple[list[_Num], list[Issue]]:
-    """The row's numeric cells classified under both conventions, and the cells that are no number."""
+def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool, typed: dict[str, Decimal] | None = None
+                   ) -> tuple[list[_Num], list[Issue]]:
+    """The row's numeric cells classified under both conventions, and the cells that are no number.
+    ``typed``: cells the spreadsheet stored as numbers, stored exactly (no convention to decide)."""
     nums: list[_Num] = []
     errors: list[Issue] = []
     for name in NUMERIC_COLUMNS:
         t = vals.get(name, "")
         if t == "" or name in r.bad:
+            continue
+        if typed and name in typed:
+            v = typed[name]
+            issue = _store_value(r, name, v, _Num(r.row, name, t, v < 0, False, abs(v), abs(v)))
+            if issue is not None:
+                errors.append(issue)
+                r.bad.add(name)
             continue
         c = _classify(r.row, name, t, unit_col)
         if isinstance(c, Issue):

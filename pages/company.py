@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_csv, ui
+from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_xlsx, ui
 from chokepoint import workspace as ws
 from chokepoint.views import company as view_company
 
@@ -131,15 +131,20 @@ st.download_button("Download the template (CSV with example rows)", TEMPLATE.rea
 
 # ---- upload --------------------------------------------------------------------------------------
 st.subheader("1 · Upload a stockpile file")
-up = st.file_uploader("Stockpile CSV (max 25 MB)", type=["csv", "txt", "tsv"], key="company_upload",
-                      help="Save Excel sheets as 'CSV UTF-8' first.")
+up = st.file_uploader("Stockpile CSV or Excel workbook (max 25 MB)", type=["csv", "txt", "tsv", "xlsx"],
+                      key="company_upload",
+                      help="An .xlsx is read from its first sheet (choose another below); the same columns and "
+                           "checks as a CSV, row numbers as Excel shows them. Formulas are read as the values "
+                           "Excel saved, never run.")
 uploads = ss.setdefault("company_uploads", {})
 if up is not None and up.file_id not in uploads:
     raw = up.getvalue()
     uploads.clear()     # keep only the current upload in the session
-    uploads[up.file_id] = {"raw": raw, "name": up.name,
-                           "result": stockpile_csv.parse_stockpile_csv(raw, filename=up.name)}
+    sheets = stockpile_xlsx.sheet_names(raw) if stockpile_xlsx.is_workbook(raw) else []
+    uploads[up.file_id] = {"raw": raw, "name": up.name, "sheets": sheets, "sheet": sheets[0] if sheets else None,
+                           "result": stockpile_xlsx.parse_stockpile_file(raw, filename=up.name)}
     ss["company_active"] = ("upload", up.file_id)
+    ss.pop("company_sheet", None)
 elif up is None and ss.get("company_active", ("",))[0] == "upload":
     uploads.clear()
     ss.pop("company_active", None)
@@ -173,7 +178,7 @@ else:
         bar.button("Open", key="company_open", on_click=_open, args=(sid,), icon=":material/folder_open:",
                    type="primary")
         bar.download_button("Original file", lambda: store.raw(tenant, sid), file_name=by_id[sid].filename,
-                            mime="text/csv", key="company_raw", on_click="ignore", icon=":material/download:")
+                            mime=XLSX if by_id[sid].filename.lower().endswith(".xlsx") else "text/csv", key="company_raw", on_click="ignore", icon=":material/download:")
     r1, r2, r3 = st.columns([3, 1, 2])
     r1.text_input("New name", key="company_rename", max_chars=ws.NAME_MAX, placeholder=by_id[sid].name)
     r2.write("")
@@ -202,8 +207,14 @@ active = ss.get("company_active")
 lines, subject = None, None
 if active and active[0] == "upload" and active[1] in uploads:
     cur = uploads[active[1]]
+    if len(cur.get("sheets") or []) > 1:
+        sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key="company_sheet",
+                             help="The sheet that holds the stockpile table (header in row 1).")
+        if sheet != cur["sheet"]:
+            cur.update(sheet=sheet, result=stockpile_xlsx.parse_stockpile_file(cur["raw"], filename=cur["name"],
+                                                                               sheet=sheet))
     res = cur["result"]
-    st.subheader(f"Preview of {cur['name']}")
+    st.subheader(f"Preview of {cur['name']}" + (f" (sheet '{cur['sheet']}')" if cur.get("sheets") else ""))
     st.markdown(f"Detected: **{res.dialect.describe()}** · {res.data_rows:,} data rows")
     if res.dialect.inferred():
         st.caption(f"Number format: {res.dialect.inferred()}; every cell of this file is read that way.")
