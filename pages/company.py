@@ -10,7 +10,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_xlsx, ui
+from chokepoint import (
+    catalog,
+    company,
+    constants,
+    cover,
+    export,
+    regime_session,
+    regimes,
+    scenarios,
+    stockpile_xlsx,
+    ui,
+)
 from chokepoint import workspace as ws
 from chokepoint.views import company as view_company
 
@@ -22,7 +33,9 @@ ss = st.session_state
 tenant = ui.current_tenant()
 store = ui.workspace()
 library = ui.regime_library()
+custom = ss.setdefault("custom_regimes", {})     # built or uploaded on Control regimes (this session)
 DEFAULT_REGIMES = regimes.flagged(library, "default") + regimes.flagged(library, "retargetable")
+REGIME_IDS, REGIME_NAMES = regime_session.regime_options(library, custom)
 
 
 def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> None:
@@ -94,6 +107,47 @@ def _delete(snapshot_id: str, name: str) -> None:
     ss["company_confirm_delete"] = False
     ss.pop("company_pick", None)
     _flash("success", f"Snapshot '{name}' deleted.")
+
+
+# ---- comparing two snapshots: months of cover under each regime, the change, the inputs -------
+@st.fragment
+def compare_snapshots(snaps: list, by_id: dict) -> None:
+    with st.expander("Compare two snapshots: months of cover and what changed", icon=":material/compare_arrows:"):
+        c1, c2, c3 = st.columns([2, 2, 3])
+        ids = list(by_id)
+        a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)
+        b = c2.selectbox("To (newer)", ids, index=0, key="company_cmp_b", format_func=lambda i: by_id[i].name)
+        cmp_ids = c3.multiselect("Regimes", REGIME_IDS, default=[r for r in DEFAULT_REGIMES if r in library],
+                                 format_func=REGIME_NAMES.get, key="company_cmp_regimes")
+        if a == b:
+            st.info("Pick two different snapshots.", icon=":material/info:")
+            return
+        if not cmp_ids:
+            st.warning("Pick at least one regime.")
+            return
+        try:
+            sa, sb = store.open(tenant, a), store.open(tenant, b)
+        except ws.WorkspaceError as e:
+            st.error(f"Cannot compare: {e}")
+            return
+        target = ss.get("company_ban_target") or regime_session.DEFAULT_BAN_TARGET
+        regs = scenarios.choose(library, cmp_ids, target=target, custom=custom)
+        default_country = ss.get("company_country")
+        dep = ((lambda ln: company.dependence_map(ln, ui.query)) if company.needs_dependence(regs) else None)
+        na, nb = sa.info.name, sb.info.name
+        result = view_company.snapshot_cover(sa.lines, sb.lines, regs, name_a=na, name_b=nb,
+                                             key=f"snapshot-cover-{a}-{b}", default_country=default_country,
+                                             dependence=dep)
+        chart(result.spec, source=f"workspace snapshots '{na}' and '{nb}'")
+        st.markdown("**Months of cover per site, material and regime** (ESTIMATES; 36+ = not exhausted within the "
+                    "horizon; a change with 'or more' is capped by the horizon)")
+        st.dataframe(result.cover_display(na, nb), hide_index=True, width="stretch", key="company_cmp_cover")
+        downloads(result.cover, f"snapshot-cover-table-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
+        st.markdown("**What changed in the inputs** (stock, use, site country and supply lines per holding)")
+        st.dataframe(result.inputs_display(na, nb), hide_index=True, width="stretch", key="company_cmp_inputs",
+                     column_config={c: st.column_config.NumberColumn(c, format="localized")
+                                    for c in result.inputs_display(na, nb).columns if c.startswith(("Stock", "Use"))})
+        downloads(result.inputs, f"snapshot-inputs-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
 
 
 # ---- title -------------------------------------------------------------------------------------
@@ -188,19 +242,7 @@ else:
     r3.button(f"Delete '{by_id[sid].name}'", key="company_delete", on_click=_delete, args=(sid, by_id[sid].name),
               icon=":material/delete:", disabled=not ss.get("company_confirm_delete"))
     if len(snaps) >= 2:
-        with st.expander("Compare two snapshots (stock change per material)", icon=":material/compare_arrows:"):
-            c1, c2 = st.columns(2)
-            ids = list(by_id)
-            a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)
-            b = c2.selectbox("To (newer)", ids, index=0, key="company_cmp_b", format_func=lambda i: by_id[i].name)
-            per_mat = store.compare(tenant, a, b, per_site=False)
-            chart(view_company.snapshot_change(per_mat, key=f"snapshot-change-{a}-{b}", name_a=by_id[a].name,
-                                               name_b=by_id[b].name),
-                  source=f"workspace snapshots '{by_id[a].name}' and '{by_id[b].name}'")
-            per_site = store.compare(tenant, a, b, per_site=True)
-            st.markdown("**Per site and material**")
-            st.dataframe(per_site, hide_index=True, width="stretch")
-            downloads(per_site, f"snapshot-compare-{a}-{b}")
+        compare_snapshots(snaps, by_id)
 
 # ---- preview of the upload: dialect, resolved materials, errors or warnings ---------------------------
 active = ss.get("company_active")
@@ -262,17 +304,27 @@ if lines is None:
 # ---- results: settings --------------------------------------------------------------------------------
 st.subheader(f"3 · Months of cover: {subject}")
 o1, o2, o3 = st.columns([3, 2, 1])
-reg_ids = o1.multiselect("Regimes", list(library), default=[r for r in DEFAULT_REGIMES if r in library],
-                         format_func=lambda r: library[r].name, key="company_regimes")
+if "company_regimes" in ss:      # a custom regime deleted on Control regimes leaves the choice
+    ss["company_regimes"] = [r for r in ss["company_regimes"] if r in REGIME_IDS]
+reg_ids = o1.multiselect("Regimes", REGIME_IDS, default=[r for r in DEFAULT_REGIMES if r in library],
+                         format_func=REGIME_NAMES.get, key="company_regimes",
+                         help="The regime library, plus custom regimes built or uploaded on *Control regimes* "
+                              "(this session).")
 isos = company.country_options()
 default_country = o2.selectbox("Country of sites without a site_country", isos, index=None,
                                format_func=lambda c: f"{catalog.country_name(c)} ({c})", key="company_country",
                                placeholder="none (destination unknown)")
 start = o3.date_input("Start of controls", value=dt.date.today(), key="company_start")
+target = regime_session.DEFAULT_BAN_TARGET
+if regime_session.needs_target(library, reg_ids):
+    target = o2.selectbox("Ban targets", isos, index=isos.index(target) if target in isos else 0,
+                          key="company_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                          help="The country the 'ban on one country' regime is aimed at, for this run.")
 if not reg_ids:
     st.warning("Pick at least one regime.")
     st.stop()
-regs = [library[r] for r in reg_ids]
+regs = scenarios.choose(library, reg_ids, target=target, custom=custom)
+reg_by_id = {r.id: r for r in regs}
 dep = company.dependence_map(lines, ui.query) if company.needs_dependence(regs) else None
 res_all = company.results(lines, regs, default_country=default_country, dependence=dep, start=start)
 scope = f"{subject}, start {start:%d %b %Y}"
@@ -293,10 +345,13 @@ m3.metric("Holdings that run out under some regime", f"{len(runs_out)} of {len(h
 for n in company.notes(lines, res_all, default_country):
     st.info(n, icon=":material/info:")
 
-focus = st.segmented_control("Regime for the charts", reg_ids, default=reg_ids[0], key="company_focus",
-                             format_func=lambda r: library[r].name) or reg_ids[0]
+focus_ids = list(reg_by_id)
+if ss.get("company_focus") not in focus_ids:
+    ss.pop("company_focus", None)
+focus = st.segmented_control("Regime for the charts", focus_ids, default=focus_ids[0], key="company_focus",
+                             format_func=lambda r: reg_by_id[r].name) or focus_ids[0]
 res_focus = res_all[res_all["regime"] == focus]
-chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=library[focus].name,
+chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=reg_by_id[focus].name,
                                scope=scope),
       source=f"{subject} (your upload); regime library")
 
@@ -315,7 +370,7 @@ downloads(res_all, "company-cover", notes=[f"Data: {subject}", f"Start of contro
 st.subheader("4 · Which supplier lines drive the risk")
 drv_all = company.drivers(lines, regs, default_country=default_country, dependence=dep)
 drv = drv_all[drv_all["regime"] == focus]
-chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=library[focus].name),
+chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=reg_by_id[focus].name),
       source=f"{subject} (your upload); regime library")
 st.dataframe(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
                  "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",
@@ -329,7 +384,7 @@ downloads(drv_all, "company-drivers")
 
 # ---- what-if: safety stock, supplier switch, regime (recomputes this panel only) ------------------------------
 @st.fragment
-def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, subject: str) -> None:
+def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, subject: str, target: str) -> None:
     st.subheader("5 · What if…")
     st.caption("Change one thing and see the months of cover move. Nothing here changes your file or workspace.")
     hold = lines.drop_duplicates(["site", "material_id"])
@@ -354,10 +409,10 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
         pts = st.slider("Percentage points of monthly use", 0, 100, 0, key="wi_switch_pp", disabled=src is None)
     with c3:
         st.markdown("**Change the regime**")
-        reg_id = st.selectbox("Regime", list(library), key="wi_regime", format_func=lambda r: library[r].name,
-                              index=list(library).index(ss.get("company_focus") or DEFAULT_REGIMES[0])
-                              if (ss.get("company_focus") or DEFAULT_REGIMES[0]) in library else 0)
-    reg = library[reg_id]
+        first = next((r for r in ss.get("company_regimes") or DEFAULT_REGIMES if r in REGIME_IDS), REGIME_IDS[0])
+        reg_id = st.selectbox("Regime", REGIME_IDS, key="wi_regime", format_func=REGIME_NAMES.get,
+                              index=REGIME_IDS.index(first))
+    reg = scenarios.choose(library, [reg_id], target=target, custom=custom)[0]
     changed, wl = [], lines
     try:
         if amount > 0:
@@ -391,7 +446,7 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
     downloads(cmp, "company-what-if", notes=[f"What-if: {label}", f"Regime: {reg.name}"])
 
 
-what_if(lines, default_country, start, subject)
+what_if(lines, default_country, start, subject, target)
 
 # ---- how it is computed --------------------------------------------------------------------------------------
 with st.expander("How these numbers are computed", icon=":material/functions:"):

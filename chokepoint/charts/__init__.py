@@ -31,6 +31,7 @@ DRAWERS: dict[str, Callable[[ChartSpec], go.Figure]] = {
         cover.cover_heatmap, cover.rundown_curves, cover.cover_tornado, cover.cover_preview,
         company.holding_cover_bars, company.rundown_lines, company.holding_supplier_stack,
         company.company_cover_heatmap, company.company_drivers, company.company_what_if, company.snapshot_change,
+        company.snapshot_cover_change,
     )
 }
 
