@@ -153,7 +153,7 @@ def compare_snapshots(snaps: list, by_id: dict) -> None:
 # ---- title -------------------------------------------------------------------------------------
 st.title("Company stockpiles: how long does your inventory last?")
 st.markdown(
-    "Upload your stockpile CSV — one row per site, material and supplier — and see, site by site and material "
+    "Upload your stockpile CSV or Excel workbook — one row per site, material and supplier — and see, site by site and material "
     "by material, how many months your stock lasts under each control regime, which supplier lines drive the "
     "risk, and what a safety stock or a new supplier would change. The file stays in this session until you "
     "save it to your workspace.")
@@ -178,7 +178,11 @@ with st.expander("The CSV format: columns, units, dialects", icon=":material/des
         "come from the first row (later rows leave them blank or repeat them); shares sum to at most 1. "
         "Encodings UTF-8 (with or without BOM), UTF-16 and Windows-1252; delimiters comma, semicolon or tab; "
         "decimal commas and thousands separators are read exactly. Anything that cannot be read exactly is "
-        "rejected with its row and column — never guessed, never partly saved.")
+        "rejected with its row and column — never guessed, never partly saved.\n\n"
+        "**Excel workbooks (.xlsx)**: the same columns in the first sheet (or the sheet you choose), header in "
+        "row 1; rows are numbered as Excel numbers them. Cells stored as numbers need no decimal convention; "
+        "formulas are read as the value Excel saved with them and never run (a formula saved without a value "
+        "is an error naming its cell).")
 st.download_button("Download the template (CSV with example rows)", TEMPLATE.read_bytes(),
                    file_name="chokepoint-stockpile-template.csv", mime="text/csv", key="company_template",
                    icon=":material/download:", on_click="ignore")
@@ -202,6 +206,13 @@ if up is not None and up.file_id not in uploads:
 elif up is None and ss.get("company_active", ("",))[0] == "upload":
     uploads.clear()
     ss.pop("company_active", None)
+if up is not None and len(uploads.get(up.file_id, {}).get("sheets") or []) > 1:   # a workbook: which sheet
+    cur = uploads[up.file_id]
+    sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key="company_sheet",
+                         help="The sheet that holds the stockpile table (header in row 1).")
+    if sheet != cur["sheet"]:
+        cur.update(sheet=sheet, result=stockpile_xlsx.parse_stockpile_file(cur["raw"], filename=cur["name"],
+                                                                           sheet=sheet))
 
 # ---- workspace: list, open, rename, delete, compare ---------------------------------------------------
 st.subheader("2 · Or open a saved snapshot")
@@ -249,12 +260,6 @@ active = ss.get("company_active")
 lines, subject = None, None
 if active and active[0] == "upload" and active[1] in uploads:
     cur = uploads[active[1]]
-    if len(cur.get("sheets") or []) > 1:
-        sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key="company_sheet",
-                             help="The sheet that holds the stockpile table (header in row 1).")
-        if sheet != cur["sheet"]:
-            cur.update(sheet=sheet, result=stockpile_xlsx.parse_stockpile_file(cur["raw"], filename=cur["name"],
-                                                                               sheet=sheet))
     res = cur["result"]
     st.subheader(f"Preview of {cur['name']}" + (f" (sheet '{cur['sheet']}')" if cur.get("sheets") else ""))
     st.markdown(f"Detected: **{res.dialect.describe()}** · {res.data_rows:,} data rows")

@@ -249,7 +249,8 @@ class SnapshotComparison:
         """The cover table with human headers and months written as everywhere ("36+", "—")."""
         d = self.cover
         return pd.DataFrame({
-            "Site": d["site"], "Material": d["material_name"], "Regime": d["regime_name"],
+            "Site": d["site"], "Material": d["material_name"],
+            "Regime": [catalog.short_name(n) for n in d["regime_name"]],
             f"Months of cover: {name_a}": [_cover_cell(m, s, h) for m, s, h in
                                            zip(d["months_a"], d["state_a"], d["horizon_months"])],
             f"Months of cover: {name_b}": [_cover_cell(m, s, h) for m, s, h in
@@ -260,10 +261,9 @@ class SnapshotComparison:
     def inputs_display(self, name_a: str, name_b: str) -> pd.DataFrame:
         d = self.inputs
         return pd.DataFrame({
-            "Site": d["site"], "Material": d["material_name"], "Status": d["status"],
+            "Site": d["site"], "Material": d["material_name"], "Status": d["status"], "What changed": d["changes"],
             f"Stock (t): {name_a}": d["on_hand_t_a"], f"Stock (t): {name_b}": d["on_hand_t_b"],
-            f"Use (t/month): {name_a}": d["monthly_use_t_a"], f"Use (t/month): {name_b}": d["monthly_use_t_b"],
-            "What changed": d["changes"]})
+            f"Use (t/month): {name_a}": d["monthly_use_t_a"], f"Use (t/month): {name_b}": d["monthly_use_t_b"]})
 
 
 def _cover_cell(m: float, state, horizon: int) -> str:
