@@ -139,7 +139,7 @@ def compare_snapshots(snaps: list, by_id: dict) -> None:
                                              key=f"snapshot-cover-{a}-{b}", default_country=default_country,
                                              dependence=dep)
         chart(result.spec, source=f"workspace snapshots '{na}' and '{nb}'")
-        st.markdown("**Months of cover per site, material and regime** (ESTIMATES; 36+ = not exhausted within the "
+        st.markdown("**Months of cover per site, material and regime in each snapshot** (ESTIMATES; 36+ = not exhausted within the "
                     "horizon; a change with 'or more' is capped by the horizon)")
         st.dataframe(result.cover_display(na, nb), hide_index=True, width="stretch", key="company_cmp_cover")
         downloads(result.cover, f"snapshot-cover-table-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])

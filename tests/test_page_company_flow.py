@@ -203,12 +203,11 @@ def test_snapshot_comparison_shows_cover_per_regime_and_the_inputs(ws_env):
     at.multiselect(key="company_cmp_regimes").set_value(["apr-2025-licensing"]).run()
     assert not at.exception, at.exception
     cov = next(d.value for d in at.dataframe if "Change (months)" in d.value.columns)
-    assert list(cov.columns) == ["Site", "Material", "Regime", "Months of cover: March", "Months of cover: June",
-                                 "Change (months)"]
+    assert list(cov.columns) == ["Site", "Material", "Regime", "March (months)", "June (months)", "Change (months)"]
     dy = cov[cov["Site"] == "INVENTED plant"].iloc[0]
     # April 2025 licensing: 2-month delay then 26% approval. March: 2 + 140 / 59.2; June: 200 t, 70% China
     march, june = 2 + 140 / 59.2, 2 + (200 - 2 * 70) / (70 * 0.74)
-    assert dy["Months of cover: March"] == f"{march:.1f}" and dy["Months of cover: June"] == f"{june:.1f}"
+    assert dy["March (months)"] == f"{march:.1f}" and dy["June (months)"] == f"{june:.1f}"
     assert dy["Change (months)"] == f"{june - march:+.1f}"
     assert cov.loc[cov["Site"] == "INVENTED US plant", "Change (months)"].iloc[0] == "removed"
     inputs = next(d.value for d in at.dataframe if "What changed" in d.value.columns)

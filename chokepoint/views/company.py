@@ -251,9 +251,9 @@ class SnapshotComparison:
         return pd.DataFrame({
             "Site": d["site"], "Material": d["material_name"],
             "Regime": [catalog.short_name(n) for n in d["regime_name"]],
-            f"Months of cover: {name_a}": [_cover_cell(m, s, h) for m, s, h in
+            f"{name_a} (months)": [_cover_cell(m, s, h) for m, s, h in
                                            zip(d["months_a"], d["state_a"], d["horizon_months"])],
-            f"Months of cover: {name_b}": [_cover_cell(m, s, h) for m, s, h in
+            f"{name_b} (months)": [_cover_cell(m, s, h) for m, s, h in
                                            zip(d["months_b"], d["state_b"], d["horizon_months"])],
             "Change (months)": [_change_cell(c, cc, st) for c, cc, st in
                                 zip(d["change_months"], d["change_capped"], d["status"])]})
