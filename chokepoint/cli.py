@@ -402,7 +402,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         run = exposure.default_runner(args.data_dir)
         prov = ingest.load_provenance(args.data_dir)
         if args.company:
-            res = _read_stockpile_csv(Path(args.company))
+            res = _read_stockpile_csv(Path(args.company), args.sheet)
             if res is None:
                 return 2
             pack = briefing.company_briefing(res.lines, regs, name=Path(args.company).stem, default_country=args.country,
@@ -430,16 +430,18 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_stockpile_csv(path: Path):
-    """The parsed company CSV, or None after printing every error on stderr, one per line."""
+def _read_stockpile_csv(path: Path, sheet: str | None = None):
+    """The parsed company CSV or .xlsx workbook (``sheet``: which worksheet, default the first),
+    or None after printing every error on stderr, one per line."""
     from .safe_input import InputError, read_capped
-    from .stockpile_csv import MAX_BYTES, parse_stockpile_csv
+    from .stockpile_csv import MAX_BYTES
+    from .stockpile_xlsx import parse_stockpile_file
     try:
         raw = read_capped(path, MAX_BYTES)   # the cap applies while reading: /dev/zero is refused
     except InputError as e:
         raise UsageError(f"{path}: {e}") from None
     try:
-        res = parse_stockpile_csv(raw, filename=path.name)
+        res = parse_stockpile_file(raw, filename=path.name, sheet=sheet)
     except (MemoryError, RecursionError) as e:
         raise UsageError(f"{path}: too large or too complex to read ({type(e).__name__})") from None
     if res.ok:
@@ -459,7 +461,7 @@ def cmd_company(args: argparse.Namespace) -> int:
     from .views import company as view_company
 
     path = Path(args.file)
-    res = _read_stockpile_csv(path)
+    res = _read_stockpile_csv(path, args.sheet)
     if res is None:
         return 2
     try:
@@ -573,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("brief", help="a briefing pack (PPTX or PDF) for a country or a company snapshot")
     b.add_argument("--country", default=None,
                    help="country: ISO3, ISO2 or English name (with --company: the country of sites without one)")
-    b.add_argument("--company", default=None, metavar="FILE.csv", help="a company stockpile CSV (see the template)")
+    b.add_argument("--company", default=None, metavar="FILE.csv", help="a company stockpile CSV or .xlsx (see the template)")
+    b.add_argument("--sheet", default=None, help="with an .xlsx --company: the worksheet to read (default: the first)")
     b.add_argument("--regimes", default=None, metavar="A,B",
                    help="regime ids, comma-separated (default: the regimes in force on --as-of)")
     b.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
@@ -584,7 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     b.set_defaults(func=cmd_brief)
     k = sub.add_parser("company", help="months of cover of a company stockpile CSV per site and material")
-    k.add_argument("file", metavar="FILE.csv", help="a company stockpile CSV (see data/templates/stockpile_template.csv)")
+    k.add_argument("file", metavar="FILE.csv", help="a company stockpile CSV or .xlsx workbook "
+                                                    "(see data/templates/stockpile_template.csv)")
+    k.add_argument("--sheet", default=None, help="the worksheet of an .xlsx file to read (default: the first)")
     kg = k.add_mutually_exclusive_group(required=True)
     kg.add_argument("--regime", help="regime id from the library (see `regimes list`)")
     kg.add_argument("--regime-file", help="a regime YAML file")

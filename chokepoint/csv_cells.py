@@ -65,7 +65,12 @@ class _Lookup:
         return iso, (None if err is None else Issue(row, column, err.message, err.suggestion))
 
 
-def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int]
+#: Cells a spreadsheet stored as numbers: (row, column index) -> exact value. They need no
+#: decimal convention; ``_numeric_cells`` stores them as they are (chokepoint/stockpile_xlsx.py).
+Typed = dict[tuple[int, int], Decimal]
+
+
+def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int], typed: Typed | None = None
                 ) -> tuple[list[_Row], list[_Num], list[Issue], list[Issue]]:
     """Every readable row's text cells resolved and numeric cells classified:
     (rows, numeric cells, errors, warnings)."""
@@ -85,7 +90,9 @@ def _read_cells(raw_rows: list[tuple[int, list[str]]], cols: dict[str, int]
         errors += _material_issues(r, lookup)
         errors += _unit_issues(r, vals.get("unit", ""))
         errors += _country_issues(r, vals, lookup)
-        row_nums, row_errors = _numeric_cells(r, vals, "unit" in cols)
+        row_nums, row_errors = _numeric_cells(r, vals, "unit" in cols,
+                                              {name: typed[(row_no, cols[name])] for name in NUMERIC_COLUMNS
+                                               if (row_no, cols.get(name, -1)) in typed} if typed else None)
         nums += row_nums
         errors += row_errors
         rows.append(r)
@@ -154,13 +161,23 @@ def _country_issues(r: _Row, vals: dict[str, str], lookup: _Lookup) -> list[Issu
     return errors
 
 
-def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool) -> tuple[list[_Num], list[Issue]]:
-    """The row's numeric cells classified under both conventions, and the cells that are no number."""
+def _numeric_cells(r: _Row, vals: dict[str, str], unit_col: bool, typed: dict[str, Decimal] | None = None
+                   ) -> tuple[list[_Num], list[Issue]]:
+    """The row's numeric cells classified under both conventions, and the cells that are no number.
+    ``typed``: cells the spreadsheet stored as numbers, stored exactly (no convention to decide)."""
+    from chokepoint.csv_convention import _store_value  # (csv_convention imports this module)
     nums: list[_Num] = []
     errors: list[Issue] = []
     for name in NUMERIC_COLUMNS:
         t = vals.get(name, "")
         if t == "" or name in r.bad:
+            continue
+        if typed and name in typed:
+            v = typed[name]
+            issue = _store_value(r, name, v, _Num(r.row, name, t, v < 0, False, abs(v), abs(v)))
+            if issue is not None:
+                errors.append(issue)
+                r.bad.add(name)
             continue
         c = _classify(r.row, name, t, unit_col)
         if isinstance(c, Issue):

@@ -111,3 +111,4 @@ def regime_materials(regime: Regime, run: Runner | None = None) -> list[str]:
     ids = country_materials(run)
     covered = set().union(*(r.material_ids for r in regime.rules)) if regime.rules else set()
     return [m for m in ids if m in covered]
+

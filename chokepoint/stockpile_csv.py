@@ -88,7 +88,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from chokepoint.csv_cells import _read_cells
+from chokepoint.csv_cells import Typed, _read_cells
 from chokepoint.csv_convention import _apply_numbers
 from chokepoint.csv_decode import _decode_stage
 from chokepoint.csv_groups import _group_lines
@@ -133,11 +133,14 @@ class Dialect:
     #: the cell the decimal convention was inferred from: (row, column, text as written); None
     #: when no cell reads under one convention only
     decided_by: tuple[int, str, str] | None = None
+    #: the worksheet read, for an Excel workbook (chokepoint/stockpile_xlsx.py); None for a CSV
+    sheet: str | None = None
 
     def describe(self) -> str:
         names = {",": "comma", ";": "semicolon", "\t": "tab", ".": "point", " ": "space",
                  "\u00a0": "no-break space", "\u202f": "narrow no-break space"}
-        parts = [self.encoding, f"{names[self.delimiter]}-separated"]
+        parts = ([f"{self.encoding}, sheet {self.sheet!r}"] if self.sheet is not None
+                 else [self.encoding, f"{names[self.delimiter]}-separated"])
         if self.decimal:
             parts.append(f"decimal {names[self.decimal]}")
         if self.thousands:
@@ -252,6 +255,13 @@ def _parse(data: bytes, res: _Outcome) -> None:
     if not text.strip(" \t\r\n\ufeff"):
         raise _Stop(Issue(None, None, "the file is empty"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    _parse_rows(reader, res, res.dialect)
+
+
+def _parse_rows(reader, res: _Outcome, dialect: Dialect, typed: Typed | None = None) -> None:
+    """Stages 2-6 on records of text cells (row 1 = the header): a CSV reader, or the rows of a
+    worksheet (``typed``: its number cells)."""
+    enc, delim = dialect.encoding, dialect.delimiter
     header, errors, warnings = _read_header(reader)
     res.errors += errors
     res.warnings += warnings
@@ -260,13 +270,13 @@ def _parse(data: bytes, res: _Outcome) -> None:
     res.data_rows = len(raw_rows)
     if header.missing:
         return   # header errors already listed; rows cannot be read
-    rows, nums, errors, warnings = _read_cells(raw_rows, header.cols)
+    rows, nums, errors, warnings = _read_cells(raw_rows, header.cols, typed)
     res.errors += errors
     res.warnings += warnings
     decimal, thousands, errors, decided_by = _apply_numbers(rows, nums)
     res.errors += errors
     res.dialect = Dialect(encoding=enc, delimiter=delim, decimal=decimal, thousands=thousands,
-                          decided_by=decided_by)
+                          decided_by=decided_by, sheet=dialect.sheet)
     lines, errors, warnings = _group_lines(rows)
     res.errors += errors
     res.warnings += warnings

@@ -3,14 +3,17 @@ import datetime as dt
 
 import streamlit as st
 
-from chokepoint import briefing, catalog, export, ui
-from chokepoint.stockpile_csv import parse_stockpile_csv
+from chokepoint import briefing, catalog, company, export, regime_session, scenarios, ui
+from chokepoint import workspace as ws
+from chokepoint.stockpile_xlsx import parse_stockpile_file
 from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 mats = catalog.materials()
 library = ui.regime_library()
+custom = st.session_state.setdefault("custom_regimes", {})     # built or uploaded on Control regimes
+regime_options, regime_names = regime_session.regime_options(library, custom)
 
 # ---- title ----------------------------------------------------------------------------------
 st.title("Briefing pack")
@@ -26,11 +29,21 @@ c1, c2 = st.columns(2)
 as_of = c2.date_input("As of", dt.date.today(), key="brief_as_of",
                       help="Which measures are in force on this date: chosen by default; the others are labelled.")
 dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
-regime_ids = c2.multiselect("Regimes", list(library), default=dates.defaults(library, reference=False),
-                            key="brief_regimes", format_func=lambda r: dates.name(library[r]),
+if "brief_regimes" in st.session_state:     # a custom regime deleted on Control regimes leaves the choice
+    st.session_state["brief_regimes"] = [r for r in st.session_state["brief_regimes"] if r in regime_options]
+regime_ids = c2.multiselect("Regimes", regime_options, default=dates.defaults(library, reference=False),
+                            key="brief_regimes",
+                            format_func=lambda r: dates.name(library[r]) if r in library else regime_names[r],
                             help="Months of cover is computed under each; the worst one is a key finding. By "
-                                 "default the measures in force on the as-of date.")
+                                 "default the measures in force on the as-of date. Custom regimes built or "
+                                 "uploaded on *Control regimes* are listed too (this session).")
 c2.caption(dates.caveat)
+target = regime_session.DEFAULT_BAN_TARGET
+if regime_session.needs_target(library, regime_ids):
+    isos = company.country_options()
+    target = c2.selectbox("Ban targets", isos, index=isos.index(target) if target in isos else 0,
+                          key="brief_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                          help="The country the 'ban on one country' regime is aimed at, for this pack.")
 if subject == "country":
     traded = briefing.traded_materials(ui.query)
     materials = c1.multiselect("Materials", traded, default=traded, key="brief_materials",
@@ -39,22 +52,52 @@ if subject == "country":
     countries = briefing.countries((materials or traded)[0], ui.query)
     country = c1.selectbox("Country", countries, index=countries.index("IND") if "IND" in countries else 0,
                            key="brief_country", format_func=lambda c: f"{catalog.country_name(c)} ({c})")
-    choice = ("country", country, tuple(materials), tuple(regime_ids))
+    choice = ("country", country, tuple(materials), tuple(regime_ids), target)
 else:
-    upload = c1.file_uploader("Company stockpile CSV", type=["csv", "txt"], key="brief_upload",
-                              help="Same format as the template on the Months of cover page: site, material, "
-                                   "on_hand, monthly_use, unit, supplier_country, supplier_share, site_country.")
+    tenant, store = ui.current_tenant(), ui.workspace()
+    try:
+        snaps, ws_down = store.list(tenant), None
+    except ws.WorkspaceUnavailable as e:       # server unreachable: uploads still work
+        snaps, ws_down = [], str(e)
+    source = c1.radio("Stockpile from", ["snapshot", "upload"], horizontal=True, key="brief_source",
+                      index=0 if snaps else 1,
+                      format_func={"snapshot": "a saved snapshot", "upload": "a file upload"}.get)
+    if source == "snapshot":
+        if ws_down:
+            st.warning(f"The workspace is unavailable: {ws_down}. Upload the file instead.",
+                       icon=":material/cloud_off:")
+            st.stop()
+        if not snaps:
+            st.info("No saved snapshots yet: save one on *Company stockpiles*, or upload a file here.",
+                    icon=":material/folder_open:")
+            st.stop()
+        by_id = {s.snapshot_id: s for s in snaps}
+        sid = c1.selectbox("Snapshot", list(by_id), key="brief_snapshot",
+                           format_func=lambda i: f"{by_id[i].name} — {by_id[i].created_at:%Y-%m-%d %H:%M}, "
+                                                 f"{by_id[i].rows} supply lines")
+        try:
+            snap = store.open(tenant, sid)
+        except ws.WorkspaceError as e:
+            st.error(f"The snapshot cannot be opened: {e}", icon=":material/error:")
+            st.stop()
+        lines, pack_name, ident = snap.lines, snap.info.name, ("snapshot", sid)
+    else:
+        upload = c1.file_uploader("Company stockpile CSV or Excel workbook", type=["csv", "txt", "xlsx"],
+                                  key="brief_upload",
+                                  help="Same format as on Company stockpiles: site, material, on_hand, monthly_use, "
+                                       "unit, supplier_country, supplier_share, site_country (an .xlsx: its first "
+                                       "sheet).")
+        if upload is None:
+            st.info("Upload a company stockpile file to build its pack.", icon=":material/upload_file:")
+            st.stop()
+        parsed = parse_stockpile_file(upload.getvalue(), filename=upload.name)
+        if not parsed.ok:
+            st.error(f"**{upload.name}** cannot be used ({len(parsed.errors)} problem(s)); nothing was read:\n\n"
+                     + "\n".join(f"- {e}" for e in parsed.errors), icon=":material/error:")
+            st.stop()
+        lines, pack_name, ident = parsed.lines, upload.name.rsplit(".", 1)[0], ("upload", upload.file_id)
     default_country = c1.text_input("Country of sites without site_country (optional)", key="brief_company_country")
-    if upload is None:
-        st.info("Upload a company stockpile CSV to build its pack.", icon=":material/upload_file:")
-        st.stop()
-    raw = upload.getvalue()
-    parsed = parse_stockpile_csv(raw, filename=upload.name)
-    if not parsed.ok:
-        st.error(f"**{upload.name}** cannot be used ({len(parsed.errors)} problem(s)); nothing was read:\n\n"
-                 + "\n".join(f"- {e}" for e in parsed.errors), icon=":material/error:")
-        st.stop()
-    choice = ("company", upload.name, upload.file_id, default_country, tuple(regime_ids))
+    choice = ("company", pack_name, ident, default_country, tuple(regime_ids), target)
 
 # ---- build ----------------------------------------------------------------------------------------
 problem = export.image_export_problem()
@@ -64,12 +107,12 @@ if st.button("Build the pack", type="primary", key="brief_build", disabled=not r
              icon=":material/slideshow:"):
     with st.spinner("Assembling the pack…"):
         try:
-            regs = briefing.resolve_regimes(regime_ids, library, dates=dates)
+            regs = dates.labelled(scenarios.choose(library, regime_ids, target=target, custom=custom))
             prov = ui.provenance(ui.data_dir())
             if subject == "country":
                 pack = briefing.country_briefing(country, materials, regs, run=ui.query, provenance=prov, dates=dates)
             else:
-                pack = briefing.company_briefing(parsed.lines, regs, name=upload.name.rsplit(".", 1)[0],
+                pack = briefing.company_briefing(lines, regs, name=pack_name,
                                                  default_country=default_country or None, run=ui.query,
                                                  provenance=prov, dates=dates)
         except briefing.BriefingInputError as e:

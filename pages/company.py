@@ -10,7 +10,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from chokepoint import catalog, company, constants, cover, export, regimes, stockpile_csv, ui
+from chokepoint import (
+    catalog,
+    company,
+    constants,
+    cover,
+    export,
+    regime_session,
+    regimes,
+    scenarios,
+    stockpile_xlsx,
+    ui,
+)
 from chokepoint import workspace as ws
 from chokepoint.views import company as view_company
 from chokepoint.views import regime_dates
@@ -23,7 +34,9 @@ ss = st.session_state
 tenant = ui.current_tenant()
 store = ui.workspace()
 library = ui.regime_library()
+custom = ss.setdefault("custom_regimes", {})     # built or uploaded on Control regimes (this session)
 DEFAULT_REGIMES = regimes.flagged(library, "default") + regimes.flagged(library, "retargetable")
+REGIME_IDS, REGIME_NAMES = regime_session.regime_options(library, custom)
 
 
 def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> None:
@@ -97,10 +110,51 @@ def _delete(snapshot_id: str, name: str) -> None:
     _flash("success", f"Snapshot '{name}' deleted.")
 
 
+# ---- comparing two snapshots: months of cover under each regime, the change, the inputs -------
+@st.fragment
+def compare_snapshots(snaps: list, by_id: dict) -> None:
+    with st.expander("Compare two snapshots: months of cover and what changed", icon=":material/compare_arrows:"):
+        c1, c2, c3 = st.columns([2, 2, 3])
+        ids = list(by_id)
+        a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)
+        b = c2.selectbox("To (newer)", ids, index=0, key="company_cmp_b", format_func=lambda i: by_id[i].name)
+        cmp_ids = c3.multiselect("Regimes", REGIME_IDS, default=[r for r in DEFAULT_REGIMES if r in library],
+                                 format_func=REGIME_NAMES.get, key="company_cmp_regimes")
+        if a == b:
+            st.info("Pick two different snapshots.", icon=":material/info:")
+            return
+        if not cmp_ids:
+            st.warning("Pick at least one regime.")
+            return
+        try:
+            sa, sb = store.open(tenant, a), store.open(tenant, b)
+        except ws.WorkspaceError as e:
+            st.error(f"Cannot compare: {e}")
+            return
+        target = ss.get("company_ban_target") or regime_session.DEFAULT_BAN_TARGET
+        regs = scenarios.choose(library, cmp_ids, target=target, custom=custom)
+        default_country = ss.get("company_country")
+        dep = ((lambda ln: company.dependence_map(ln, ui.query)) if company.needs_dependence(regs) else None)
+        na, nb = sa.info.name, sb.info.name
+        result = view_company.snapshot_cover(sa.lines, sb.lines, regs, name_a=na, name_b=nb,
+                                             key=f"snapshot-cover-{a}-{b}", default_country=default_country,
+                                             dependence=dep)
+        chart(result.spec, source=f"workspace snapshots '{na}' and '{nb}'")
+        st.markdown("**Months of cover per site, material and regime in each snapshot** (ESTIMATES; 36+ = not exhausted within the "
+                    "horizon; a change with 'or more' is capped by the horizon)")
+        st.dataframe(result.cover_display(na, nb), hide_index=True, width="stretch", key="company_cmp_cover")
+        downloads(result.cover, f"snapshot-cover-table-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
+        st.markdown("**What changed in the inputs** (stock, use, site country and supply lines per holding)")
+        st.dataframe(result.inputs_display(na, nb), hide_index=True, width="stretch", key="company_cmp_inputs",
+                     column_config={c: st.column_config.NumberColumn(c, format="localized")
+                                    for c in result.inputs_display(na, nb).columns if c.startswith(("Stock", "Use"))})
+        downloads(result.inputs, f"snapshot-inputs-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
+
+
 # ---- title -------------------------------------------------------------------------------------
 st.title("Company stockpiles: how long does your inventory last?")
 st.markdown(
-    "Upload your stockpile CSV — one row per site, material and supplier — and see, site by site and material "
+    "Upload your stockpile CSV or Excel workbook — one row per site, material and supplier — and see, site by site and material "
     "by material, how many months your stock lasts under each control regime, which supplier lines drive the "
     "risk, and what a safety stock or a new supplier would change. The file stays in this session until you "
     "save it to your workspace.")
@@ -125,25 +179,41 @@ with st.expander("The CSV format: columns, units, dialects", icon=":material/des
         "come from the first row (later rows leave them blank or repeat them); shares sum to at most 1. "
         "Encodings UTF-8 (with or without BOM), UTF-16 and Windows-1252; delimiters comma, semicolon or tab; "
         "decimal commas and thousands separators are read exactly. Anything that cannot be read exactly is "
-        "rejected with its row and column — never guessed, never partly saved.")
+        "rejected with its row and column — never guessed, never partly saved.\n\n"
+        "**Excel workbooks (.xlsx)**: the same columns in the first sheet (or the sheet you choose), header in "
+        "row 1; rows are numbered as Excel numbers them. Cells stored as numbers need no decimal convention; "
+        "formulas are read as the value Excel saved with them and never run (a formula saved without a value "
+        "is an error naming its cell).")
 st.download_button("Download the template (CSV with example rows)", TEMPLATE.read_bytes(),
                    file_name="chokepoint-stockpile-template.csv", mime="text/csv", key="company_template",
                    icon=":material/download:", on_click="ignore")
 
 # ---- upload --------------------------------------------------------------------------------------
 st.subheader("1 · Upload a stockpile file")
-up = st.file_uploader("Stockpile CSV (max 25 MB)", type=["csv", "txt", "tsv"], key="company_upload",
-                      help="Save Excel sheets as 'CSV UTF-8' first.")
+up = st.file_uploader("Stockpile CSV or Excel workbook (max 25 MB)", type=["csv", "txt", "tsv", "xlsx"],
+                      key="company_upload",
+                      help="An .xlsx is read from its first sheet (choose another below); the same columns and "
+                           "checks as a CSV, row numbers as Excel shows them. Formulas are read as the values "
+                           "Excel saved, never run.")
 uploads = ss.setdefault("company_uploads", {})
 if up is not None and up.file_id not in uploads:
     raw = up.getvalue()
     uploads.clear()     # keep only the current upload in the session
-    uploads[up.file_id] = {"raw": raw, "name": up.name,
-                           "result": stockpile_csv.parse_stockpile_csv(raw, filename=up.name)}
+    sheets = stockpile_xlsx.sheet_names(raw) if stockpile_xlsx.is_workbook(raw) else []
+    uploads[up.file_id] = {"raw": raw, "name": up.name, "sheets": sheets, "sheet": sheets[0] if sheets else None,
+                           "result": stockpile_xlsx.parse_stockpile_file(raw, filename=up.name)}
     ss["company_active"] = ("upload", up.file_id)
+    ss.pop("company_sheet", None)
 elif up is None and ss.get("company_active", ("",))[0] == "upload":
     uploads.clear()
     ss.pop("company_active", None)
+if up is not None and len(uploads.get(up.file_id, {}).get("sheets") or []) > 1:   # a workbook: which sheet
+    cur = uploads[up.file_id]
+    sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key="company_sheet",
+                         help="The sheet that holds the stockpile table (header in row 1).")
+    if sheet != cur["sheet"]:
+        cur.update(sheet=sheet, result=stockpile_xlsx.parse_stockpile_file(cur["raw"], filename=cur["name"],
+                                                                           sheet=sheet))
 
 # ---- workspace: list, open, rename, delete, compare ---------------------------------------------------
 st.subheader("2 · Or open a saved snapshot")
@@ -174,7 +244,7 @@ else:
         bar.button("Open", key="company_open", on_click=_open, args=(sid,), icon=":material/folder_open:",
                    type="primary")
         bar.download_button("Original file", lambda: store.raw(tenant, sid), file_name=by_id[sid].filename,
-                            mime="text/csv", key="company_raw", on_click="ignore", icon=":material/download:")
+                            mime=XLSX if by_id[sid].filename.lower().endswith(".xlsx") else "text/csv", key="company_raw", on_click="ignore", icon=":material/download:")
     r1, r2, r3 = st.columns([3, 1, 2])
     r1.text_input("New name", key="company_rename", max_chars=ws.NAME_MAX, placeholder=by_id[sid].name)
     r2.write("")
@@ -184,19 +254,7 @@ else:
     r3.button(f"Delete '{by_id[sid].name}'", key="company_delete", on_click=_delete, args=(sid, by_id[sid].name),
               icon=":material/delete:", disabled=not ss.get("company_confirm_delete"))
     if len(snaps) >= 2:
-        with st.expander("Compare two snapshots (stock change per material)", icon=":material/compare_arrows:"):
-            c1, c2 = st.columns(2)
-            ids = list(by_id)
-            a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)
-            b = c2.selectbox("To (newer)", ids, index=0, key="company_cmp_b", format_func=lambda i: by_id[i].name)
-            per_mat = store.compare(tenant, a, b, per_site=False)
-            chart(view_company.snapshot_change(per_mat, key=f"snapshot-change-{a}-{b}", name_a=by_id[a].name,
-                                               name_b=by_id[b].name),
-                  source=f"workspace snapshots '{by_id[a].name}' and '{by_id[b].name}'")
-            per_site = store.compare(tenant, a, b, per_site=True)
-            st.markdown("**Per site and material**")
-            st.dataframe(per_site, hide_index=True, width="stretch")
-            downloads(per_site, f"snapshot-compare-{a}-{b}")
+        compare_snapshots(snaps, by_id)
 
 # ---- preview of the upload: dialect, resolved materials, errors or warnings ---------------------------
 active = ss.get("company_active")
@@ -204,7 +262,7 @@ lines, subject = None, None
 if active and active[0] == "upload" and active[1] in uploads:
     cur = uploads[active[1]]
     res = cur["result"]
-    st.subheader(f"Preview of {cur['name']}")
+    st.subheader(f"Preview of {cur['name']}" + (f" (sheet '{cur['sheet']}')" if cur.get("sheets") else ""))
     st.markdown(f"Detected: **{res.dialect.describe()}** · {res.data_rows:,} data rows")
     if res.dialect.inferred():
         st.caption(f"Number format: {res.dialect.inferred()}; every cell of this file is read that way.")
@@ -252,8 +310,12 @@ if lines is None:
 # ---- results: settings --------------------------------------------------------------------------------
 st.subheader(f"3 · Months of cover: {subject}")
 o1, o2, o3 = st.columns([3, 2, 1])
-reg_ids = o1.multiselect("Regimes", list(library), default=[r for r in DEFAULT_REGIMES if r in library],
-                         format_func=lambda r: library[r].name, key="company_regimes")
+if "company_regimes" in ss:      # a custom regime deleted on Control regimes leaves the choice
+    ss["company_regimes"] = [r for r in ss["company_regimes"] if r in REGIME_IDS]
+reg_ids = o1.multiselect("Regimes", REGIME_IDS, default=[r for r in DEFAULT_REGIMES if r in library],
+                         format_func=REGIME_NAMES.get, key="company_regimes",
+                         help="The regime library, plus custom regimes built or uploaded on *Control regimes* "
+                              "(this session).")
 isos = company.country_options()
 default_country = o2.selectbox("Country of sites without a site_country", isos, index=None,
                                format_func=lambda c: f"{catalog.country_name(c)} ({c})", key="company_country",
@@ -261,13 +323,18 @@ default_country = o2.selectbox("Country of sites without a site_country", isos, 
 start = o3.date_input("Start of controls", value=dt.date.today(), key="company_start",
                       help="From this date (default today). A regime not in force on it (suspended, not yet in "
                            "force) starts when the control timeline says it comes into force; scenarios start here.")
+target = regime_session.DEFAULT_BAN_TARGET
+if regime_session.needs_target(library, reg_ids):
+    target = o2.selectbox("Ban targets", isos, index=isos.index(target) if target in isos else 0,
+                          key="company_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                          help="The country the 'ban on one country' regime is aimed at, for this run.")
 if not reg_ids:
     st.warning("Pick at least one regime.")
     st.stop()
 reg_dates = regime_dates.on(start, ss.get("control_events_extra", ()))
-regs = reg_dates.labelled(library[r] for r in reg_ids)
+regs = reg_dates.labelled(scenarios.choose(library, reg_ids, target=target, custom=custom))
 reg_starts = reg_dates.starts(regs, start)
-reg_names = {r.id: r.name for r in regs}
+reg_by_id = {r.id: r for r in regs}
 st.caption(reg_dates.caveat)
 dep = company.dependence_map(lines, ui.query) if company.needs_dependence(regs) else None
 res_all = company.results(lines, regs, default_country=default_country, dependence=dep, start=start,
@@ -290,10 +357,13 @@ m3.metric("Holdings that run out under some regime", f"{len(runs_out)} of {len(h
 for n in company.notes(lines, res_all, default_country):
     st.info(n, icon=":material/info:")
 
-focus = st.segmented_control("Regime for the charts", reg_ids, default=reg_ids[0], key="company_focus",
-                             format_func=lambda r: reg_names[r]) or reg_ids[0]
+focus_ids = list(reg_by_id)
+if ss.get("company_focus") not in focus_ids:
+    ss.pop("company_focus", None)
+focus = st.segmented_control("Regime for the charts", focus_ids, default=focus_ids[0], key="company_focus",
+                             format_func=lambda r: reg_by_id[r].name) or focus_ids[0]
 res_focus = res_all[res_all["regime"] == focus]
-chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=reg_names[focus],
+chart(view_company.site_heatmap(res_focus, key=f"company-heatmap-{focus}", regime_name=reg_by_id[focus].name,
                                scope=scope),
       source=f"{subject} (your upload); regime library")
 
@@ -312,7 +382,7 @@ downloads(res_all, "company-cover", notes=[f"Data: {subject}", f"Start of contro
 st.subheader("4 · Which supplier lines drive the risk")
 drv_all = company.drivers(lines, regs, default_country=default_country, dependence=dep)
 drv = drv_all[drv_all["regime"] == focus]
-chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=reg_names[focus]),
+chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=reg_by_id[focus].name),
       source=f"{subject} (your upload); regime library")
 st.dataframe(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
                  "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",
@@ -326,7 +396,7 @@ downloads(drv_all, "company-drivers")
 
 # ---- what-if: safety stock, supplier switch, regime (recomputes this panel only) ------------------------------
 @st.fragment
-def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, subject: str) -> None:
+def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, subject: str, target: str) -> None:
     st.subheader("5 · What if…")
     st.caption("Change one thing and see the months of cover move. Nothing here changes your file or workspace.")
     hold = lines.drop_duplicates(["site", "material_id"])
@@ -351,10 +421,10 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
         pts = st.slider("Percentage points of monthly use", 0, 100, 0, key="wi_switch_pp", disabled=src is None)
     with c3:
         st.markdown("**Change the regime**")
-        reg_id = st.selectbox("Regime", list(library), key="wi_regime", format_func=lambda r: library[r].name,
-                              index=list(library).index(ss.get("company_focus") or DEFAULT_REGIMES[0])
-                              if (ss.get("company_focus") or DEFAULT_REGIMES[0]) in library else 0)
-    reg = library[reg_id]
+        first = next((r for r in ss.get("company_regimes") or DEFAULT_REGIMES if r in REGIME_IDS), REGIME_IDS[0])
+        reg_id = st.selectbox("Regime", REGIME_IDS, key="wi_regime", format_func=REGIME_NAMES.get,
+                              index=REGIME_IDS.index(first))
+    reg = scenarios.choose(library, [reg_id], target=target, custom=custom)[0]
     changed, wl = [], lines
     try:
         if amount > 0:
@@ -388,7 +458,7 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
     downloads(cmp, "company-what-if", notes=[f"What-if: {label}", f"Regime: {reg.name}"])
 
 
-what_if(lines, default_country, start, subject)
+what_if(lines, default_country, start, subject, target)
 
 # ---- how it is computed --------------------------------------------------------------------------------------
 with st.expander("How these numbers are computed", icon=":material/functions:"):

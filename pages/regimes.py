@@ -4,7 +4,7 @@ import datetime as dt
 import duckdb
 import streamlit as st
 
-from chokepoint import catalog, constants, observed, regime_status, regimes, scenarios, ui
+from chokepoint import catalog, constants, observed, regime_session, regime_status, regimes, scenarios, ui
 from chokepoint.views import cover as view_cover
 from chokepoint.views import observed as view_observed
 from chokepoint.views import overview as view_overview
@@ -81,70 +81,179 @@ for reg in library.values():
         st.download_button("Download YAML", regimes.regime_to_yaml(reg), file_name=f"{reg.id}.yml",
                            mime="application/yaml", key=f"yaml-{reg.id}", icon=":material/download:")
 
-# ---- editor: build a custom regime rule by rule ------------------------------------------------
+# ---- editor: build, edit a custom regime rule by rule ---------------------------------------------
+FORM_DEFAULTS = {"controller": "CHN", "materials": ["permanent_magnets"], "targets": "all", "approval_rate": 0.26,
+                 "delay_months": 2, "start_month": 0, "end_month": 0, "extraterritorial": False}
+FORM_KEYS = {"controller": "ed_controller", "materials": "ed_materials", "targets": "ed_targets",
+             "approval_rate": "ed_approval", "delay_months": "ed_delay", "start_month": "ed_start",
+             "end_month": "ed_end", "extraterritorial": "ed_extraterritorial"}
+
+
+def _store_draft(name: str, rules: list, old_id: str | None) -> str | None:
+    """Validate the draft's rules as a regime and keep it in the session; the problems, if any."""
+    try:
+        reg = scenarios.custom_regime(name, rules, taken=list(library),
+                                          horizon_months=draft.get("horizon_months", regimes.DEFAULT_HORIZON))
+    except regimes.RegimeError as e:
+        return "\n".join(f"- `{p}`" for p in e.problems)
+    if old_id and old_id != reg.id:
+        custom.pop(old_id, None)
+    draft.update(name=name, rules=rules, id=reg.id)
+    custom[reg.id] = reg
+    return None
+
+
+def _edit_regime(rid: str) -> None:
+    reg = custom.get(rid) or library[rid]
+    st.session_state["regime_draft"] = regime_session.draft_of(reg)
+    st.session_state["ed_name"] = st.session_state["regime_draft"]["name"]
+    st.session_state.pop("ed_rule_pick", None)
+    st.session_state["ed_replace"] = None
+
+
+def _load_rule(index: int) -> None:
+    rule = regimes.parse_regime({"id": "x", "name": "x", "rules": [draft["rules"][index]]}).rules[0]
+    for k, v in regime_session.rule_inputs(rule).items():
+        st.session_state[FORM_KEYS[k]] = v
+    st.session_state["ed_replace"] = index
+
+
+def _remove_rule(index: int) -> None:
+    rules = regime_session.without_rule(draft["rules"], index)
+    problem = _store_draft(draft["name"], rules, draft["id"])
+    st.session_state["ed_flash"] = (f"Rule {index + 1} removed." if problem is None
+                                    else f"Rule {index + 1} was not removed:\n\n{problem}")
+    st.session_state["ed_replace"] = None
+    st.session_state.pop("ed_rule_pick", None)
+
+
+def _new_regime() -> None:
+    st.session_state["regime_draft"] = {"name": "My regime", "rules": [], "id": None}
+    st.session_state["ed_name"] = "My regime"
+    st.session_state["ed_replace"] = None
+    for k, v in FORM_DEFAULTS.items():
+        st.session_state[FORM_KEYS[k]] = v
+
+
 st.subheader("Build a custom regime")
 st.markdown("Fill in a rule and add it; add as many rules as you need. The regime is kept for this session "
-            "and appears in the regime choices on *Months of cover*.")
+            "and appears in the regime choices on *Months of cover*, *Company stockpiles* and *Briefing*. "
+            "To change a regime, open it for editing: a library regime is edited as a custom copy.")
+pool_ids, pool_names = regime_session.regime_options(library, custom)
+e1, e2, e3 = st.columns([3, 1, 1])
+to_edit = e1.selectbox("Regime to edit", pool_ids, key="ed_pick", format_func=pool_names.get,
+                       index=pool_ids.index(draft["id"]) if draft["id"] in pool_ids else 0)
+e2.write("")
+e2.button("Edit this regime", key="ed_edit", on_click=_edit_regime, args=(to_edit,), icon=":material/edit:")
+e3.write("")
+e3.button("Start a new regime", key="ed_new", on_click=_new_regime, icon=":material/add:")
+if (flash := st.session_state.pop("ed_flash", None)):
+    (st.success if flash.endswith("removed.") else st.error)(flash)
+for k, v in FORM_DEFAULTS.items():
+    st.session_state.setdefault(FORM_KEYS[k], v)
+st.session_state.setdefault("ed_name", draft["name"])
+replace = st.session_state.get("ed_replace")
+if replace is not None and replace >= len(draft["rules"]):
+    replace = st.session_state["ed_replace"] = None
 with st.form("regime_editor"):
-    name = st.text_input("Regime name", draft["name"], key="ed_name")
+    name = st.text_input("Regime name", key="ed_name")
     f1, f2, f3 = st.columns([1, 2, 2])
-    controller = f1.text_input("Controller (ISO3)", "CHN", key="ed_controller")
-    materials = f2.multiselect("Materials (ids or groups)", catalog.selector_names(), default=["permanent_magnets"],
-                               key="ed_materials", help="Element ids cover every form; group names (rare_earths, "
-                                                        "titanium, magnesium, ...) cover the whole group.")
-    targets = f3.text_input("Targets", "all", key="ed_targets",
+    controller = f1.text_input("Controller (ISO3)", key="ed_controller")
+    materials = f2.multiselect("Materials (ids or groups)", catalog.selector_names(), key="ed_materials",
+                               help="Element ids cover every form; group names (rare_earths, "
+                                    "titanium, magnesium, ...) cover the whole group.")
+    targets = f3.text_input("Targets", key="ed_targets",
                             help="'all', a list such as 'USA, DEU', or 'except FRA, ITA'.")
     g1, g2, g3, g4, g5 = st.columns(5)
-    approval = g1.slider("Approval rate", 0.0, 1.0, 0.26, 0.01, key="ed_approval",
+    approval = g1.slider("Approval rate", 0.0, 1.0, step=0.01, key="ed_approval",
                          help="Share of the normal monthly flow delivered once licences flow.")
-    delay = g2.number_input("Delay (months)", 0, 36, 2, 1, key="ed_delay")
-    start_m = g3.number_input("Start month", 0, 36, 0, 1, key="ed_start")
-    end_m = g4.number_input("End month (0 = never)", 0, 600, 0, 1, key="ed_end")
+    delay = g2.number_input("Delay (months)", 0, 36, step=1, key="ed_delay")
+    start_m = g3.number_input("Start month", 0, 36, step=1, key="ed_start")
+    end_m = g4.number_input("End month (0 = never)", 0, 600, step=1, key="ed_end")
     extra = g5.checkbox("Extraterritorial", key="ed_extraterritorial",
                         help="Also cuts third-country supply in proportion to that supplier's dependence on "
                              "the controller.")
-    submitted = st.form_submit_button("Add rule and preview", type="primary")
+    label = f"Save changes to rule {replace + 1}" if replace is not None else "Add rule and preview"
+    submitted = st.form_submit_button(label, type="primary")
 if submitted:
     rule = scenarios.rule_fields(controller, materials, targets, approval, delay, start_m, end_m, extra)
-    try:
-        reg = scenarios.custom_regime(name, draft["rules"] + [rule], taken=list(library))
-    except regimes.RegimeError as e:
-        st.error("The rule was not added:\n\n" + "\n".join(f"- `{p}`" for p in e.problems))
+    rules = regime_session.with_rule(draft["rules"], rule, replace)
+    problem = _store_draft(name, rules, draft["id"])
+    if problem is not None:
+        st.error(f"The rule was not {'changed' if replace is not None else 'added'}:\n\n{problem}")
     else:
-        if draft["id"] and draft["id"] != reg.id:
-            custom.pop(draft["id"], None)
-        draft.update(name=name, rules=draft["rules"] + [rule], id=reg.id)
-        custom[reg.id] = reg
+        st.session_state["ed_replace"] = None
 
 current = custom.get(draft["id"]) if draft["id"] else None
 if current is not None:
     st.markdown(f"**{current.name}** · `{current.id}` — {len(current.rules)} rule(s)")
-    st.dataframe(scenarios.rules_table(current), hide_index=True, width="stretch")
-    b1, b2, _ = st.columns([1, 1, 3])
-    b1.download_button("Download YAML", regimes.regime_to_yaml(current), file_name=f"{current.id}.yml",
+    table = scenarios.rules_table(current)
+    table.insert(0, "rule", range(1, len(table) + 1))
+    st.dataframe(table, hide_index=True, width="stretch", key="ed_rules")
+    b1, b2, b3, b4 = st.columns([2, 1, 1, 1])
+    if current.rules:
+        n = b1.selectbox("Rule", list(range(len(current.rules))), key="ed_rule_pick",
+                         format_func=lambda i: f"Rule {i + 1}: {', '.join(current.rules[i].materials)} "
+                                               f"from {current.rules[i].controller}")
+        b2.write("")
+        b2.button("Change it", key="ed_change_rule", on_click=_load_rule, args=(n,), icon=":material/edit:",
+                  help="Loads the rule into the form above; save it from there.")
+        b3.write("")
+        b3.button(f"Remove rule {n + 1}", key="ed_remove_rule", on_click=_remove_rule, args=(n,),
+                  icon=":material/delete:")
+    b4.write("")
+    b4.download_button("Download YAML", regimes.regime_to_yaml(current), file_name=f"{current.id}.yml",
                        mime="application/yaml", key="yaml-draft", icon=":material/download:")
-    if b2.button("Start a new regime", key="ed_new"):
-        st.session_state["regime_draft"] = {"name": "My regime", "rules": [], "id": None}
-        st.rerun()
 
-# ---- upload a regime as YAML -----------------------------------------------------------------
+# ---- upload a regime as YAML (asks before replacing a regime of the same id) -------------------
 up = st.file_uploader("Upload a regime (YAML)", type=["yml", "yaml"], key="ed_upload")
 if up is not None and st.session_state.get("ed_upload_seen") != up.file_id:
     st.session_state["ed_upload_seen"] = up.file_id
+    st.session_state.pop("ed_upload_pending", None)
+    st.session_state.pop("ed_upload_ok", None)
     try:
         loaded = regimes.load_regime_bytes(up.getvalue())   # bounded: 1 MB, no aliases, UTF-8 only
     except regimes.RegimeError as e:
         st.session_state["ed_upload_errors"] = e.problems
     else:
         st.session_state["ed_upload_errors"] = []
-        if loaded.id in library:
-            loaded = scenarios.custom_regime(loaded.name, regimes.regime_to_dict(loaded)["rules"], taken=list(library),
-                                             horizon_months=loaded.horizon_months, description=loaded.description)
-        custom[loaded.id] = loaded
-        st.session_state["ed_upload_ok"] = loaded.id
+        if regime_session.upload_conflict(loaded, library, custom) is None:
+            custom[loaded.id] = loaded
+            st.session_state["ed_upload_ok"] = loaded.id
+        else:
+            st.session_state["ed_upload_pending"] = loaded
+
+
+def _resolve_upload(action: str) -> None:
+    loaded = st.session_state.pop("ed_upload_pending", None)
+    if loaded is None or action == "cancel":
+        st.session_state["ed_upload_ok"] = None
+        return
+    if action == "copy":
+        loaded = regime_session.as_copy(loaded, list(library) + list(custom))
+    custom[loaded.id] = loaded
+    if draft.get("id") == loaded.id:       # the editor shows the replaced regime
+        st.session_state["regime_draft"] = regime_session.draft_of(loaded)
+    st.session_state["ed_upload_ok"] = loaded.id
+
+
+pending = st.session_state.get("ed_upload_pending")
 if st.session_state.get("ed_upload_errors"):
     st.error(f"{up.name if up else 'The file'} was not loaded — nothing was applied:\n\n"
              + "\n".join(f"- `{p}`" for p in st.session_state["ed_upload_errors"]))
+elif pending is not None:
+    kind = regime_session.upload_conflict(pending, library, custom)
+    held = (library.get(pending.id) or custom.get(pending.id))
+    where = "the regime library" if kind == "library" else "this session's custom regimes"
+    st.warning(f"A regime with id `{pending.id}` is already in {where}: **{held.name if held else pending.id}**. "
+               + ("Library regimes are not replaced: load the upload as a copy under a new id, or cancel."
+                  if kind == "library" else f"Replace it with the uploaded **{pending.name}**, keep both (the upload "
+                                            "gets a new id), or cancel?"), icon=":material/help:")
+    a1, a2, a3, _ = st.columns([1, 1, 1, 3])
+    if kind == "custom":
+        a1.button("Replace it", key="ed_upload_replace", on_click=_resolve_upload, args=("replace",), type="primary")
+    a2.button("Load as a copy", key="ed_upload_copy", on_click=_resolve_upload, args=("copy",))
+    a3.button("Cancel", key="ed_upload_cancel", on_click=_resolve_upload, args=("cancel",))
 elif st.session_state.get("ed_upload_ok") in custom:
     st.success(f"Loaded {custom[st.session_state['ed_upload_ok']].name} "
                f"(`{st.session_state['ed_upload_ok']}`) for this session.")

@@ -152,11 +152,13 @@ def test_workspace_save_list_open_rename_compare_delete(at):
     at.button(key="company_save").click().run()
     listing = frame(at, "company_snapshots")
     assert listing["name"].tolist() == ["April", "March"]
-    # compare (defaults: older -> newer): dysprosium oxide +50.5 t, magnets removed
-    cmp = next(d.value for d in at.dataframe if "on_hand_change_t" in d.value.columns)
-    change = dict(zip(zip(cmp["site"], cmp["material_id"]), zip(cmp["on_hand_change_t"], cmp["status"])))
-    assert change[("INVENTED plant", "dysprosium_oxide")] == (pytest.approx(50.5), "changed")
-    assert change[("INVENTED US plant", "ndfeb_magnet")] == (pytest.approx(-40000.0), "removed")
+    # compare (defaults: older -> newer): dysprosium oxide +50.5 t, magnets removed (the inputs table
+    # of the comparison, in human headers; months of cover per regime: tests/test_page_company_flow.py)
+    cmp = next(d.value for d in at.dataframe if "What changed" in d.value.columns)
+    stock = cmp["Stock (t): April"].fillna(0) - cmp["Stock (t): March"].fillna(0)
+    change = dict(zip(zip(cmp["Site"], cmp["Material"]), zip(stock, cmp["Status"])))
+    assert change[("INVENTED plant", "Dysprosium oxide")] == (pytest.approx(50.5), "changed")
+    assert change[("INVENTED US plant", "NdFeB permanent magnets")] == (pytest.approx(-40000.0), "removed")
     # open March
     sid = next(v for v in _ids(at) if _name(at, v) == "March")
     at.selectbox(key="company_pick").set_value(sid).run()

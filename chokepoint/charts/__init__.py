@@ -34,6 +34,7 @@ DRAWERS: dict[str, Callable[[ChartSpec], go.Figure]] = {
         company.holding_cover_bars, company.rundown_lines, company.holding_supplier_stack,
         company.company_cover_heatmap, company.company_drivers, company.company_what_if, company.snapshot_change,
         observed.observed_flows, observed.observed_backtest, observed.china_destination_exports,
+        company.snapshot_cover_change,
     )
 }
 

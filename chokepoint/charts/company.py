@@ -155,3 +155,57 @@ def snapshot_change(spec: ChartSpec) -> go.Figure:
     fig.add_hline(y=0, line=dict(color="#333", width=1))
     fig.update_yaxes(title="stock change (t)")
     return style(fig, spec, height=420)
+
+
+def snapshot_cover_change(spec: ChartSpec) -> go.Figure:
+    """Dumbbells, one panel per regime: months of cover per holding in snapshot a (grey) and b
+    (colour), joined by a line. Not exhausted within the horizon sits at the horizon, labelled
+    "36+"; a holding in one snapshot only has one marker.
+
+    df (views.company.snapshot_cover table): label, regime, months_a/state_a, months_b/state_b."""
+    from plotly.subplots import make_subplots
+    d, names, hor = spec.data, spec.options["regime_names"], spec.options["horizon"]
+    regs = list(dict.fromkeys(d["regime"]))
+    order = list(dict.fromkeys(d["label"]))[::-1]
+    fig = make_subplots(rows=1, cols=len(regs), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[wrap_br(names.get(r, r), 34) for r in regs])
+
+    def x_of(m, s):
+        if s == "exhausted":
+            return m
+        return hor if s == "not exhausted within horizon" else None
+
+    for j, rid in enumerate(regs, start=1):
+        g = d[d["regime"] == rid].set_index("label").reindex(order)
+        xa = [x_of(m, s) for m, s in zip(g["months_a"], g["state_a"])]
+        xb = [x_of(m, s) for m, s in zip(g["months_b"], g["state_b"])]
+        lx, ly = [], []
+        for y, a, b in zip(order, xa, xb):
+            if a is not None and b is not None:
+                lx += [a, b, None]
+                ly += [y, y, None]
+        fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="#9a9a9a", width=2), hoverinfo="skip",
+                                 showlegend=False), row=1, col=j)
+        for side, xs, months, states, name, colour in (
+                ("a", xa, g["months_a"], g["state_a"], spec.options["name_a"], GREY),
+                ("b", xb, g["months_b"], g["state_b"], spec.options["name_b"], PALETTE[0])):
+            other = xb if side == "a" else xa
+            text, pos = [], []
+            for x, o, m, s in zip(xs, other, months, states):
+                label = cover_label(m if m == m else None, s, hor) if isinstance(s, str) else ""
+                same = x is not None and o is not None and abs(x - o) < 0.05
+                text.append("" if side == "a" and same else label)     # one label when nothing moved
+                left = o is not None and x is not None and x < o
+                pos.append("middle left" if left else "middle right")
+            keep = [i for i, x in enumerate(xs) if x is not None]   # a gap (None) loses the trace's labels
+            fig.add_trace(go.Scatter(
+                x=[xs[i] for i in keep], y=[order[i] for i in keep], mode="markers+text", name=name,
+                text=[text[i] for i in keep], textposition=[pos[i] for i in keep],
+                textfont=dict(color="#555" if side == "a" else "#222"), cliponaxis=False, showlegend=j == 1,
+                marker=dict(size=12, color=colour, line=dict(color="white", width=1)),
+                hovertemplate="%{y}: %{text}<extra>" + name.replace("<", "‹") + "</extra>"),
+                row=1, col=j)
+        fig.update_xaxes(range=[0, hor * 1.2], row=1, col=j, title="months of cover" if j == 1 else None)
+    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    fig = style(fig, spec, height=max(420, 260 + 40 * len(order)), wrap_subtitle=120)
+    return fig.update_layout(margin=dict(t=190), legend=dict(y=1.12, yanchor="bottom", x=1.0, xanchor="right"))

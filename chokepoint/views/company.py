@@ -12,7 +12,7 @@ import pandas as pd
 from .. import catalog, company, cover
 from .. import regimes as regimes_mod
 from ..constants import CONTROLLER, UNKNOWN_ORIGIN
-from ..fmt import months_label
+from ..fmt import cover_label, months_label
 from .spec import ChartSpec, Finding
 
 Runner = Callable[..., pd.DataFrame]
@@ -246,3 +246,90 @@ def analysis(lines: pd.DataFrame, regimes: Sequence[regimes_mod.Regime], *, name
 
 def material_groups(table: pd.DataFrame) -> list[str]:
     return sorted({catalog.materials()[m].group for m in table["material_id"].unique()})
+
+
+# ------------------------------------------------------------------ two snapshots compared
+@dataclass(frozen=True)
+class SnapshotComparison:
+    """Two snapshots compared: the chart of months of cover per holding under each regime in
+    each, the cover table (``snapshot_diff.cover_change`` rows) and what changed in the inputs
+    (``snapshot_diff.input_changes`` rows), with human-labelled tables for the screen."""
+
+    spec: ChartSpec
+    cover: pd.DataFrame
+    inputs: pd.DataFrame
+
+    def cover_display(self, name_a: str, name_b: str) -> pd.DataFrame:
+        """The cover table with human headers and months written as everywhere ("36+", "—")."""
+        d = self.cover
+        return pd.DataFrame({
+            "Site": d["site"], "Material": d["material_name"],
+            "Regime": [catalog.short_name(n) for n in d["regime_name"]],
+            f"{name_a} (months)": [_cover_cell(m, s, h) for m, s, h in
+                                           zip(d["months_a"], d["state_a"], d["horizon_months"])],
+            f"{name_b} (months)": [_cover_cell(m, s, h) for m, s, h in
+                                           zip(d["months_b"], d["state_b"], d["horizon_months"])],
+            "Change (months)": [_change_cell(c, cc, st) for c, cc, st in
+                                zip(d["change_months"], d["change_capped"], d["status"])]})
+
+    def inputs_display(self, name_a: str, name_b: str) -> pd.DataFrame:
+        d = self.inputs
+        return pd.DataFrame({
+            "Site": d["site"], "Material": d["material_name"], "Status": d["status"], "What changed": d["changes"],
+            f"Stock (t): {name_a}": d["on_hand_t_a"], f"Stock (t): {name_b}": d["on_hand_t_b"],
+            f"Use (t/month): {name_a}": d["monthly_use_t_a"], f"Use (t/month): {name_b}": d["monthly_use_t_b"]})
+
+
+def _cover_cell(m: float, state, horizon: int) -> str:
+    if not isinstance(state, str):
+        return "—"
+    return cover_label(None if m != m else m, state, horizon)
+
+
+def _change_cell(change: float, capped: float, status: str) -> str:
+    if status != "in both":
+        return status
+    if change == change:
+        return f"{change:+.1f}"
+    if capped != capped:
+        return "—"
+    return "no change" if abs(capped) < 0.05 else f"{capped:+.1f} or more" if capped > 0 else f"{capped:+.1f} or less"
+
+
+def snapshot_cover(lines_a: pd.DataFrame, lines_b: pd.DataFrame, regimes: Sequence[regimes_mod.Regime], *,
+                   name_a: str, name_b: str, key: str, default_country: str | None = None,
+                   dependence: Callable[[pd.DataFrame], dict | None] | None = None) -> SnapshotComparison:
+    """Months of cover per holding under each regime in snapshot a and in b, the change, and
+    what changed in the inputs. ``dependence(lines)``: suppliers' dependence on China for
+    extraterritorial rules (the page passes ``company.dependence_map`` over its cached queries)."""
+    from .. import snapshot_diff
+    regimes = list(regimes)
+    dep_a = dependence(lines_a) if dependence is not None else None
+    dep_b = dependence(lines_b) if dependence is not None else None
+    res_a = company.results(lines_a, regimes, default_country=default_country, dependence=dep_a)
+    res_b = company.results(lines_b, regimes, default_country=default_country, dependence=dep_b)
+    table = snapshot_diff.cover_change(res_a, res_b)
+    inputs = snapshot_diff.input_changes(lines_a, lines_b)
+    table.insert(0, "label", [company.holding_label(s, m) for s, m in zip(table["site"], table["material_id"])])
+    fell, rose, n = snapshot_diff.counts(table)
+    worst = snapshot_diff.worst_change(table)
+    if worst is not None:
+        title = (f"{worst['label']} loses {-worst['change_capped']:.1f} months of cover under "
+                 f"{worst['regime_name']} from '{name_a}' to '{name_b}'")
+    elif (best := snapshot_diff.best_change(table)) is not None:
+        title = (f"No holding loses cover; {best['label']} gains {best['change_capped']:.1f} months under "
+                 f"{best['regime_name']}")
+    else:
+        title = f"Months of cover are unchanged from '{name_a}' to '{name_b}' under the regimes selected"
+    changed = int((inputs["status"] != "unchanged").sum())
+    subtitle = (f"Months of cover per site and material, '{name_a}' (grey) → '{name_b}' (colour), one panel per "
+                f"regime; cover fell for {fell} and rose for {rose} of {n} holding × regime pairs; inputs changed "
+                f"for {changed} of {len(inputs)} holdings. ESTIMATES")
+    horizon = max((r.horizon_months for r in regimes), default=36)
+    spec = ChartSpec(key, title, subtitle, "company stockpile snapshots (workspace); Chokepoint regime library",
+                     table, "snapshot_cover_change",
+                     {"regime_names": {r.id: r.short_name for r in regimes}, "horizon": horizon,
+                      "name_a": name_a, "name_b": name_b},
+                     notes=("Both snapshots are run with the same regimes, start and destination settings; only "
+                            "their stock, use, site countries and supply lines differ.",))
+    return SnapshotComparison(spec, table, inputs)
