@@ -92,6 +92,7 @@ class ProtocolSession:
         self.page = ""
         self.widgets: dict[tuple[str, str], Widget] = {}   # (kind, label) -> last seen on this page
         self.downloads: list[tuple[str, str, str]] = []   # (label, url, fragment id) of download buttons
+        self.headings: list[str] = []                     # titles and subheaders of the last run
         self.states: dict[str, object] = {}               # widget id -> WidgetState proto (sent each rerun)
         self.reruns = 0
 
@@ -127,7 +128,7 @@ class ProtocolSession:
         if page is not None and page != self.page:
             self.page, self.states = page, {}
         if not fragment_id:
-            self.widgets, self.downloads = {}, []
+            self.widgets, self.downloads, self.headings = {}, [], []
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = ""
@@ -167,6 +168,8 @@ class ProtocolSession:
         proto = getattr(el, kind)
         if kind == "exception":
             res.exceptions.append(f"{proto.type}: {proto.message}")
+        elif kind == "heading":
+            self.headings.append(proto.body)
         elif kind == "download_button":
             self.downloads.append((proto.label, proto.url, delta.fragment_id))
         elif proto.DESCRIPTOR.fields_by_name.get("id") is not None and "label" in proto.DESCRIPTOR.fields_by_name:
