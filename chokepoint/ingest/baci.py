@@ -255,6 +255,9 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
             out_dir = stage.path / "trade_flows"
             out_dir.mkdir()
             total = len(release.trade)
+            begin, file_done = getattr(progress, "begin", None), getattr(progress, "file_done", None)
+            if begin is not None:       # a FileProgress (CLI): a bar over the trade files' bytes
+                begin(total, sum(_size(release, m) for m in release.trade))
             for n, m in enumerate(release.trade, 1):
                 t = Timer()
                 year = int(TRADE_RE.match(m.name).group(2))
@@ -281,8 +284,12 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                               "bytes": digest.bytes, "rows": rows, "rows_kept": int(kept)})
                 if m.path is None:
                     src.unlink(missing_ok=True)
-                progress(f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} kept "
-                         f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
+                done = (f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(kept)} kept "
+                        f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
+                if file_done is not None:
+                    file_done(n, digest.bytes, done)
+                else:
+                    progress(done)
             rows, years, codes = flows_summary(con, stage.path)
             refuse_empty(path, rows, f"{sum(f.get('rows', 0) for f in files if f['role'] == 'trade flows'):,} "
                                      "rows read")
@@ -325,6 +332,11 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
         return IngestResult(name, final, rows, years, unmapped, clock())
     finally:
         release.close()
+
+
+def _size(release: _Release, m: _Member) -> int:
+    """A trade file's size in bytes (declared, for a zip member)."""
+    return m.path.stat().st_size if m.path is not None else release.zip.getinfo(m.zip_name).file_size
 
 
 def _side_digest(release: _Release, m: _Member) -> dict:
