@@ -398,9 +398,8 @@ def run_level(url: str, n: int, pid: int, settle: float) -> dict:
 
 
 # ---------------------------------------------------------------------------- report
-def report(levels: list[dict], warm: dict[str, tuple[list[float], float]] | None, load: tuple[float, float, float]) -> str:
-    lines = [f"machine: {os.cpu_count()} CPUs, load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-             "server pinned to CPU 0, this client to CPU 1 (other processes share both)"]
+def report_warm(warm: dict[str, tuple[list[float], float]]) -> str:
+    lines: list[str] = []
     if warm:
         lines += ["", "Warm rerun, server time per rerun (websocket, N=1; the page rerun unchanged):",
                   f"{'page':10s} {'reruns':>6s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'CPU ms':>7s}  "
@@ -410,32 +409,36 @@ def report(levels: list[dict], warm: dict[str, tuple[list[float], float]] | None
             lines.append(f"{page:10s} {len(xs):6d} {pct(xs, .5) * 1000:7.0f} {p95:7.0f} {max(xs) * 1000:7.0f} "
                          f"{cpu * 1000:7.0f}  "
                          f"≤ 60 ms {'ok ' if p95 <= 60 else 'MISS'}  {BASELINE_WARM.get(page, '—')}")
-    for lv in levels:
-        n, res = lv["n"], lv["results"]
-        ok = sum(not r["errors"] and len(r["times"]) == len(STEPS) for r in res)
-        reruns = sum(r["reruns"] for r in res)
-        lines += ["", f"N={n}: {ok}/{n} sessions completed, {reruns} reruns in {lv['wall']:.1f} s = "
-                      f"{reruns / lv['wall']:.2f} reruns/s; server CPU {lv['cpu']:.1f} s "
-                      f"({100 * lv['cpu'] / lv['wall']:.0f}% of its core, {1000 * lv['cpu'] / max(reruns, 1):.0f} ms per rerun); "
-                      f"client CPU {lv['client_cpu']:.1f} s",
-                  f"{'step':14s} {'n':>3s} {'p50 s':>7s} {'p95 s':>7s} {'max s':>7s}  floor"]
-        for step in STEPS:
-            xs = [r["times"][step] for r in res if step in r["times"]]
-            floor = ""
-            if n == 25 and xs:
-                floor = f"p95 ≤ 1 s {'ok' if pct(xs, .95) <= 1.0 else 'MISS'}"
-            lines.append(f"{step:14s} {len(xs):3d} {pct(xs, .5):7.3f} {pct(xs, .95):7.3f} {max(xs or [float('nan')]):7.3f}  "
-                         f"{floor}")
-        per = (lv["rss_open"] - lv["before"]) / 1024 / max(n, 1)
-        back = (lv["after"] - lv["before"]) / max(lv["before"], 1)
-        lines.append(f"RSS: before {lv['before'] / 1024:.0f} MiB, with {n} open {lv['rss_open'] / 1024:.0f} MiB "
-                     f"({per:+.1f} MiB/session), after close {lv['after'] / 1024:.0f} MiB ({100 * back:+.1f}%; "
-                     f"floor within 10% {'ok' if abs(back) <= 0.10 else 'MISS'})")
-        if n == 50:
-            lines.append(f"floor: every session completes at N=50: {'ok' if ok == n else f'MISS ({ok}/{n})'}")
-        errs = [f"  session {r['session']}: {e}" for r in res for e in r["errors"]]
-        lines += errs[:5] + ([f"  ... {len(errs) - 5} more"] if len(errs) > 5 else [])
-    lines += ["", f"baseline (before): {BASELINE_LOAD}"]
+    return "\n".join(lines)
+
+
+def report_level(lv: dict) -> str:
+    lines: list[str] = []
+    n, res = lv["n"], lv["results"]
+    ok = sum(not r["errors"] and len(r["times"]) == len(STEPS) for r in res)
+    reruns = sum(r["reruns"] for r in res)
+    lines += ["", f"N={n}: {ok}/{n} sessions completed, {reruns} reruns in {lv['wall']:.1f} s = "
+                  f"{reruns / lv['wall']:.2f} reruns/s; server CPU {lv['cpu']:.1f} s "
+                  f"({100 * lv['cpu'] / lv['wall']:.0f}% of its core, {1000 * lv['cpu'] / max(reruns, 1):.0f} ms per rerun); "
+                  f"client CPU {lv['client_cpu']:.1f} s",
+              f"{'step':14s} {'n':>3s} {'p50 s':>7s} {'p95 s':>7s} {'max s':>7s}  floor"]
+    for step in STEPS:
+        xs = [r["times"][step] for r in res if step in r["times"]]
+        floor = ""
+        if n == 25 and xs:
+            floor = f"p95 ≤ 1 s {'ok' if pct(xs, .95) <= 1.0 else 'MISS'}"
+        lines.append(f"{step:14s} {len(xs):3d} {pct(xs, .5):7.3f} {pct(xs, .95):7.3f} {max(xs or [float('nan')]):7.3f}  "
+                     f"{floor}")
+    per = (lv["rss_open"] - lv["before"]) / 1024 / max(n, 1)
+    back = (lv["after"] - lv["before"]) / max(lv["before"], 1)
+    lines.append(f"RSS: before {lv['before'] / 1024:.0f} MiB, with {n} open {lv['rss_open'] / 1024:.0f} MiB "
+                 f"({per:+.1f} MiB/session), after close {lv['after'] / 1024:.0f} MiB ({100 * back:+.1f}%; "
+                 f"floor within 10% {'ok' if abs(back) <= 0.10 else 'MISS'})")
+    if n == 50:
+        lines.append(f"floor: every session completes at N=50: {'ok' if ok == n else f'MISS ({ok}/{n})'}")
+    errs = [f"  session {r['session']}: {e}" for r in res for e in r["errors"]]
+    lines += errs[:5] + ([f"  ... {len(errs) - 5} more"] if len(errs) > 5 else [])
+    lines.append(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return "\n".join(lines)
 
 
@@ -448,10 +451,14 @@ def main() -> int:
     ap.add_argument("--settle", type=float, default=30.0, help="max seconds to wait for RSS after close")
     args = ap.parse_args()
     ns = [int(x) for x in args.sessions.split(",") if x.strip()]
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # stop the server on a kill too
     load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+          "server pinned to CPU 0, this client to CPU 1 (other processes share both)")
+    print(f"baseline (before): {BASELINE_LOAD}", flush=True)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})                   # the client on the other core
-    levels, warm = [], None
     with tempfile.TemporaryDirectory(prefix="chokepoint-load-proto-") as tmp:
         server = PinnedServer(Path(tmp), cpu=0 if (os.cpu_count() or 1) > 1 else None)
         try:
@@ -460,17 +467,11 @@ def main() -> int:
                 print(f"warm-up session failed: {first['errors']}")
                 return 1
             if args.warm:
-                warm = asyncio.run(warm_reruns(server.url, args.warm, server.pid))
-                print("warm reruns done", flush=True)
-            for n in ns:
-                lv = run_level(server.url, n, server.pid, args.settle)
-                levels.append(lv)
-                done = sum(not r["errors"] for r in lv["results"])
-                print(f"N={n}: {done}/{n} sessions done in {lv['wall']:.1f} s", flush=True)
+                print(report_warm(asyncio.run(warm_reruns(server.url, args.warm, server.pid))), flush=True)
+            for n in ns:                                 # each level's table as soon as it is done
+                print(report_level(run_level(server.url, n, server.pid, args.settle)), flush=True)
         finally:
             server.stop()
-    print()
-    print(report(levels, warm, load))
     return 0
 
 
