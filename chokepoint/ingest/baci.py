@@ -65,6 +65,10 @@ PRODUCT_RE = re.compile(r"^product_codes_(HS\d\d)_V(\d+)\.csv$", re.I)
 HEADER = ["t", "i", "j", "k", "v", "q"]
 URL = "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
 LICENCE = "Etalab Open Licence 2.0 (attribute CEPII)"
+# hash a plain yearly file in a thread while DuckDB scans it (False: after the scan). Beside the scan won
+# 3 of 3 A/B runs on the busy 2-core machine (median 11.6 s vs 20.3 s, 4 files x 1M rows); re-measure
+# quiet with bench/bench_ingest_release.py. A zip member is hashed while it is extracted either way.
+HASH_BESIDE_SCAN = True
 COLUMN_TYPES = "{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'}"
 
 
@@ -268,6 +272,9 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                 junk = junk_problem(src, _check_row_of(year), header)
                 if junk:
                     raise IngestError(m.display, None, junk)
+                # a plain file is hashed beside the scan: hashing is one core's work, DuckDB's scan rarely
+                # keeps every core busy, and the bytes are in the page cache for both
+                beside = BackgroundDigest(src) if digest is None and HASH_BESIDE_SCAN else None
                 try:
                     kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
                         if has_data_lines(src) else 0    # a header-only file has nothing to copy
@@ -277,8 +284,7 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
                         line, found = locate_bad_line(src, _check_row_of(year), m.display)
                         reason = found or reason
                     raise IngestError(m.display, line, reason) from None
-                # after the scan, not beside it: on 2 cores a hashing thread slows DuckDB more than it saves
-                digest = digest or digest_file(src)
+                digest = digest or (beside.get() if beside is not None else digest_file(src))
                 rows = max(digest.lines - 1, 0)
                 files.append({"name": m.name, "role": "trade flows", "year": year, "sha256": digest.sha256,
                               "bytes": digest.bytes, "rows": rows, "rows_kept": int(kept)})
