@@ -129,6 +129,9 @@ class ProtocolSession:
             self.page, self.states = page, {}
         if not fragment_id:
             self.widgets, self.downloads, self.headings = {}, [], []
+        else:       # a fragment rerun redraws its own elements: the old ones' media files are released
+            self.downloads = [d for d in self.downloads if d[2] != fragment_id]
+            self.widgets = {k: w for k, w in self.widgets.items() if w.fragment_id != fragment_id}
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = ""
