@@ -175,13 +175,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     if args.kind == "baci" and len(args.paths) != 1:
         raise UsageError("ingest baci takes one PATH (a release zip or folder)")
+    from .ingest.progress import FileProgress
+    bar = FileProgress()    # a progress bar on a terminal, one line per file otherwise
     try:
         if args.kind == "baci":
-            res = ingest.ingest_baci(args.paths[0], data_dir=args.data_dir)
+            res = ingest.ingest_baci(args.paths[0], data_dir=args.data_dir, progress=bar)
         else:
             res = ingest.ingest_comtrade(args.paths, data_dir=args.data_dir)
     except ingest.IngestError as e:
         raise UsageError(str(e)) from None
+    finally:
+        bar.close()
     print(f"{res.name}: {res.rows:,} flows, years {', '.join(map(str, res.years)) or '-'} -> {res.path}")
     return 0
 

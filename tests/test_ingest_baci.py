@@ -156,6 +156,21 @@ def test_progress_reports_each_file(release_dir, home):
     assert any(m.startswith("[1/2]") for m in lines)
 
 
+def test_progress_bar_on_a_terminal_lines_elsewhere(release_dir, home, tmp_path):
+    import io
+
+    from chokepoint.ingest.progress import FileProgress
+    plain = io.StringIO()                                   # not a terminal: one line per file, no bar
+    ingest.ingest_baci(release_dir, data_dir=home, progress=FileProgress(plain))
+    lines = plain.getvalue().splitlines()
+    assert [m[:5] for m in lines if m.startswith("[")] == ["[1/2]", "[2/2]"] and "\r" not in plain.getvalue()
+    tty = io.StringIO()                                     # a terminal: the messages above a bar over bytes
+    ingest.ingest_baci(release_dir, data_dir=tmp_path / "home2", progress=FileProgress(tty, bar=True))
+    out = tty.getvalue()
+    assert "[1/2]" in out and "[2/2]" in out and "2/2 files" in out and "\r" in out
+    assert "100%" in out                                    # the bar reached the release's total bytes
+
+
 def test_list_and_resolve_datasets(release_dir, home, monkeypatch):
     assert [d.name for d in ingest.list_datasets(home)] == ["built-in"]
     ingest.ingest_baci(release_dir, data_dir=home, progress=quiet)

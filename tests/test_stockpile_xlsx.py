@@ -171,7 +171,7 @@ def test_not_a_workbook_and_old_xls():
 
 
 def test_too_many_rows_refused(monkeypatch):
-    from chokepoint import csv_header   # the records stage applies the data-row limit
+    from chokepoint import csv_header  # the records stage applies the data-row limit
     monkeypatch.setattr(csv_header, "MAX_ROWS", 3)
     res = parse_stockpile_xlsx(workbook(ROWS))
     assert not res.ok and "more than 3 data rows" in str(res.errors[-1])

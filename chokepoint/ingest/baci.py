@@ -65,6 +65,10 @@ PRODUCT_RE = re.compile(r"^product_codes_(HS\d\d)_V(\d+)\.csv$", re.I)
 HEADER = ["t", "i", "j", "k", "v", "q"]
 URL = "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
 LICENCE = "Etalab Open Licence 2.0 (attribute CEPII)"
+# hash a plain yearly file in a thread while DuckDB scans it (False: after the scan). Beside the scan won
+# 3 of 3 A/B runs on the busy 2-core machine (median 11.6 s vs 20.3 s, 4 files x 1M rows); re-measure
+# quiet with bench/bench_ingest_release.py. A zip member is hashed while it is extracted either way.
+HASH_BESIDE_SCAN = True
 COLUMN_TYPES = "{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'}"
 
 
@@ -244,13 +248,20 @@ def ingest_baci(path: str | Path, data_dir: str | Path | None = None,
             out_dir = stage.path / "trade_flows"
             out_dir.mkdir()
             total = len(release.trade)
+            begin, file_done = getattr(progress, "begin", None), getattr(progress, "file_done", None)
+            if begin is not None:       # a FileProgress (CLI): a bar over the trade files' bytes
+                begin(total, sum(_size(release, m) for m in release.trade))
             for n, m in enumerate(release.trade, 1):
                 t = Timer()
                 entry = _ingest_year(con, release, m, out_dir, stage.scratch / m.name, source)
                 files.append(entry)
                 rows = entry["rows"]
-                progress(f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(entry['rows_kept'])} kept "
-                         f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
+                done = (f"[{n}/{total}] {m.name}: {fmt_rows(rows)} rows read, {fmt_rows(entry['rows_kept'])} kept "
+                        f"({t():.1f} s, {rows / max(t(), 1e-9):,.0f} rows/s)")
+                if file_done is not None:
+                    file_done(n, entry["bytes"], done)
+                else:
+                    progress(done)
             rows, years, codes = flows_summary(con, stage.path)
             refuse_empty(path, rows, f"{sum(f.get('rows', 0) for f in files if f['role'] == 'trade flows'):,} "
                                      "rows read")
@@ -303,6 +314,9 @@ def _ingest_year(con: duckdb.DuckDBPyConnection, release: _Release, m: _Member, 
     junk = junk_problem(src, _check_row_of(year), header)
     if junk:
         raise IngestError(m.display, None, junk)
+    # a plain file is hashed beside the scan (HASH_BESIDE_SCAN): hashing is one core's work, DuckDB's
+    # scan rarely keeps every core busy, and the bytes are in the page cache for both
+    beside = BackgroundDigest(src) if digest is None and HASH_BESIDE_SCAN else None
     try:
         kept = _copy_year(con, src, out_dir / f"year={year}" / f"baci_y{year}.parquet", year, source) \
             if has_data_lines(src) else 0    # a header-only file has nothing to copy
@@ -312,8 +326,7 @@ def _ingest_year(con: duckdb.DuckDBPyConnection, release: _Release, m: _Member, 
             line, found = locate_bad_line(src, _check_row_of(year), m.display)
             reason = found or reason
         raise IngestError(m.display, line, reason) from None
-    # after the scan, not beside it: on 2 cores a hashing thread slows DuckDB more than it saves
-    digest = digest or digest_file(src)
+    digest = digest or (beside.get() if beside is not None else digest_file(src))
     if m.path is None:
         src.unlink(missing_ok=True)
     return {"name": m.name, "role": "trade flows", "year": year, "sha256": digest.sha256,
@@ -354,6 +367,11 @@ def _write_tables(folder: Path, meta: dict, rows: int, derived: dict, unmapped: 
         "top_traders": table_entry(folder, "top_traders", meta, derived["top_traders"]),
     }
     write_provenance(folder, meta, tables)
+
+
+def _size(release: _Release, m: _Member) -> int:
+    """A trade file's size in bytes (declared, for a zip member)."""
+    return m.path.stat().st_size if m.path is not None else release.zip.getinfo(m.zip_name).file_size
 
 
 def _side_digest(release: _Release, m: _Member) -> dict:
