@@ -132,8 +132,10 @@ def test_change_chart_is_in_the_country_view_and_pack():
     run = exposure.default_runner()
     view = view_exposure.country(exposure.select("IND", "permanent_magnets", 2024, "value", run), run,
                                  short="metal permanent magnets")
-    assert view.change is not None and view.change in view.pack
-    assert [f.value for f in view.change_findings][0].startswith("73.9% → 84.2%")
+    assert view.change is not None and view.change_findings[0].value.startswith("73.9% → 84.2%")
+    from chokepoint import briefing
+    pack = briefing.country_briefing("IND", ["permanent_magnets"], run=run)
+    assert view.change.title in [s.title for s in pack.slides]
 
 
 # ---------------------------------------------------------------- world series on the Overview

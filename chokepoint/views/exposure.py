@@ -189,7 +189,7 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
     sankey_spec = with_scope(sankey_spec, s)
     change_spec, change_findings = change(sel, run, short=short)
     change_spec = with_scope(change_spec, s) if change_spec else None
-    pack = (prof_spec, sankey_spec, rank_pack) + ((change_spec,) if change_spec else ())
+    pack = (prof_spec, sankey_spec, rank_pack)  # the change chart goes after the cover charts (packs.py)
     return CountryExposure(sel, exp, findings, prof_spec,
                            with_scope(share_map(everyone, value="china_share_direct", **rank_args), s),
                            with_scope(ranking(everyone, **rank_args, notes=rank_notes), s), sankey_spec, pack,
