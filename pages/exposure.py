@@ -146,9 +146,7 @@ st.download_button("Look-through table (CSV)", export.to_csv_bytes(dep),
 # ---- what changed between the years with data -------------------------------------------------------
 if view.change is not None:
     st.subheader(f"What changed, {view.change.options['first']} → {view.change.options['last']} (by value)")
-    cols = st.columns(len(view.change_findings) or 1)
-    for col, f in zip(cols, view.change_findings):
-        col.metric(f.label, f.value)
+    st.markdown("\n".join(f"- {f.label}: **{f.value}**" for f in view.change_findings))
     ui.chart(view.change)
 
 # ---- China's export share over time and production concentration -----------------------------------

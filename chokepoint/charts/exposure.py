@@ -92,7 +92,9 @@ def china_share_map(spec: ChartSpec) -> go.Figure:
 def exposure_ranking(spec: ChartSpec) -> go.Figure:
     """Stacked bars: direct and look-through (indirect) China share, importers ranked by total."""
     df, selected, top_n = spec.data, spec.options["selected"], spec.options["top_n"]
-    d = df.sort_values(["china_share_total", "importer"], ascending=[False, True]).head(top_n)
+    by = spec.options.get("largest_by")  # the largest importers by this column, else the top by total
+    d = df.nlargest(top_n, by) if by in df else df
+    d = d.sort_values(["china_share_total", "importer"], ascending=[False, True]).head(top_n)
     if selected not in set(d["importer"]) and selected in set(df["importer"]):
         d = pd.concat([d, df[df["importer"] == selected]])
     d = d.iloc[::-1]

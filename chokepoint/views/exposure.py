@@ -79,12 +79,14 @@ def ranking(everyone: pd.DataFrame, *, key: str, selected: str, material: str, y
     """Importers ranked by China's total (look-through) share; the selected one always shown."""
     k = int((everyone["china_share_total"] >= 0.9).sum())
     n = len(everyone)
-    shown = f"top {min(top_n, n)} of {n} importers" if n > top_n else f"{n} importers"
+    # every importer is in the data now, down to a few thousand dollars: the chart shows the largest
+    # importers by value (ranked by total share); the title counts all of them
+    shown = f"the {min(top_n, n)} largest of {n} importers by value, ranked by total" if n > top_n else f"{n} importers"
     return ChartSpec(f"ranking-{key}", f"With look-through, {k} of {n} importers trace 90%+ of their {material} to China",
                      f"Share of {year} imports by {basis}: direct, plus suppliers' own dependence on China "
-                     f"({shown}, by total)",
+                     f"({shown})",
                      "CEPII BACI HS92 V202601; USGS; IEA; published import shares (see dependence table)",
-                     everyone, "exposure_ranking", {"selected": selected, "top_n": top_n},
+                     everyone, "exposure_ranking", {"selected": selected, "top_n": top_n, "largest_by": "value_usd"},
                      tables=LOOK_THROUGH_TABLES, notes=notes)
 
 
