@@ -56,7 +56,7 @@ years = sorted(set(have["year"].astype(int)), reverse=True)
 year = g1.selectbox("Year", years, key="exp_year")
 has_quantity = int(have.loc[have["year"] == year, "n_quantity"].sum()) > 0
 bases = list(exposure.BASES) if has_quantity else ["value"]
-basis = g2.radio("Basis", bases, horizontal=True, key=f"exp_basis_{has_quantity}",
+basis = g2.radio("Basis", bases, horizontal=True, key="exp_basis" if has_quantity else "exp_basis_value_only",
                  format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)",
                  help=None if has_quantity else f"Quantity is not available for {year}: its flows give value only.")
 if not has_quantity:
