@@ -104,7 +104,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     print(f"import reliance {p(doc['import_reliance'])}" if doc["import_reliance"] is not None
           else f"import reliance: {doc['import_reliance_state']}")
     top = catalog.country_name(doc["top_supplier"]) if doc["top_supplier"] else "n/a"
-    print(f"HHI {doc['hhi']:.3f} (ROW as one supplier; {doc['hhi_min']:.3f} without it) · top supplier {top}"
+    print(f"HHI {doc['hhi']:.3f} · top supplier {top}"
           f" {p(doc['top_share'])}")
     table = rows.assign(
         share=rows["share"].map(p), dependence_on_china=rows["dependence_on_china"].map(p),

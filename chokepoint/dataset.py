@@ -58,7 +58,7 @@ def build(data_dir: Path = DATA) -> dict[str, int]:
         tmp = out.with_suffix(".parquet.tmp")
         pq.write_table(arrow, tmp, compression="zstd")
         tmp.replace(out)
-        provenance[name] = _provenance(t, meta.accessed, out, arrow.num_rows)
+        provenance[name] = _provenance(t, meta.accessed, out, arrow.num_rows, meta.origins_of(t))
         counts[name] = arrow.num_rows
     header = ("# Provenance of the built-in dataset. Written by `python -m chokepoint data build`;\n"
               "# edit data/sources/tables.yml instead.\n")
@@ -76,14 +76,19 @@ def _check_schema(t: tables.Table, types: list, names: list[str]) -> None:
         raise ValueError(f"queries/build/{t.name}.sql gives {built}; tables.yml declares {declared}")
 
 
-def _provenance(t: tables.Table, accessed: str, out: Path, rows: int) -> dict:
-    """The table's datasets.yml entry: its declaration plus the file's checksum and rows."""
-    return {
+def _provenance(t: tables.Table, accessed: str, out: Path, rows: int,
+                origins: list[dict[str, str]] | None = None) -> dict:
+    """The table's datasets.yml entry: its declaration plus the file's checksum and rows, and the
+    origins of source files copied from a public extract (repository, path, commit, licence)."""
+    entry = {
         "file": out.name, "title": t.title, "producer": t.producer, "url": t.url,
         "accessed": accessed, "licence": t.licence, "sources": [f"sources/{s}" for s in t.sources],
         "key": list(t.key), "caveats": list(t.caveats), "sha256": sha256(out) if out.exists() else "",
         "rows": rows, "columns": t.column_docs(),
     }
+    if origins:
+        entry["origins"] = origins
+    return entry
 
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when PyYAML has it: ~20x faster
@@ -118,21 +123,35 @@ def check(data_dir: Path = DATA) -> list[str]:
     on_disk = {p.stem for p in data_dir.glob("*.parquet")}
     problems = [f"{stem}: {stem}.parquet has no provenance entry in datasets.yml"
                 for stem in sorted(on_disk - set(prov))]
+    problems += _origin_checksum_problems(meta, data_dir / "sources")
     for name, p in prov.items():
-        problems += _table_problems(name, p, meta.tables.get(name), data_dir)
+        t = meta.tables.get(name)
+        problems += _table_problems(name, p, t, data_dir, meta.origins_of(t) if t else [])
     return problems
 
 
-def _table_problems(name: str, p: dict, t: tables.Table | None, data_dir: Path) -> list[str]:
+def _origin_checksum_problems(meta: tables.Metadata, sources: Path) -> list[str]:
+    """A source file copied from an extract must still be the file whose sha256 tables.yml gives."""
+    problems = []
+    for f, o in meta.origins.items():
+        path = sources / f
+        if path.is_file() and sha256(path) != o["sha256"]:
+            problems.append(f"sources/{f}: sha256 differs from its origin in tables.yml "
+                            f"({o['repository']}, {o['path']}): the file was changed after it was taken")
+    return problems
+
+
+def _table_problems(name: str, p: dict, t: tables.Table | None, data_dir: Path,
+                    origins: list[dict[str, str]] | None = None) -> list[str]:
     path = data_dir / p["file"]
     if not path.exists():
         return [f"{name}: {p['file']} is missing"]
     problems = [f"{name}: provenance has no {field}" for field in
                 ("title", "producer", "url", "accessed", "licence", "sha256", "rows", "columns") if not p.get(field)]
     if t is not None:
-        want = _provenance(t, p.get("accessed", ""), path, 0)
-        stale = [f for f in ("title", "producer", "url", "licence", "sources", "key", "caveats", "columns")
-                 if p.get(f) != want[f]]
+        want = _provenance(t, p.get("accessed", ""), path, 0, origins)
+        stale = [f for f in ("title", "producer", "url", "licence", "sources", "key", "caveats", "columns",
+                             "origins") if p.get(f) != want.get(f)]
         if stale:
             problems.append(f"{name}: {', '.join(stale)} in datasets.yml differ from tables.yml "
                             "(run `python -m chokepoint data build`)")

@@ -3,14 +3,11 @@ look-through (indirect) exposure through third countries.
 
 Definitions (per importer c, material = a set of HS lines, year, basis = value or quantity):
 
-* ``share(c, e)``: supplier e's share of c's imports on the basis. ``ROW`` is the published
-  rest-of-world bucket: it counts in the denominator and is never the "top supplier".
-* ``direct(c) = share(c, CHN)``. In the built-in extract (top five suppliers + ROW per importer)
-  China may hide inside ROW when it is not a top-five supplier: ``china_listed`` says so.
-* ``hhi(c) = sum_e share(c, e)^2`` (0-1) with ROW counted as ONE supplier. Merging suppliers
-  can only raise the index, so this is an UPPER bound of the true HHI; ``hhi_min`` drops ROW's
-  square (as if ROW were many tiny suppliers), a LOWER bound. On full BACI there is no ROW row
-  and both are equal.
+* ``share(c, e)``: supplier e's share of c's imports on the basis. The built-in flows (and an
+  ingested BACI or Comtrade release) list every supplier, so shares are exact for what the source
+  records; a supplier without an amount on the basis (no quantity reported) is left out.
+* ``direct(c) = share(c, CHN)``.
+* ``hhi(c) = sum_e share(c, e)^2`` (0-1), exact since every supplier is listed.
 * Look-through (``chokepoint/lookthrough.py``): ``total(c) = direct(c) + sum_{e != CHN} share(c, e)
   * dependence(e)`` (never above 1), where ``dependence(e)`` is e's China share for the UPSTREAM
   input of the HS line (``UPSTREAM``): magnets (850511) are made from rare-earth metals and
@@ -155,6 +152,9 @@ def select(importer: str, material: str, year: int | None = None, basis: str = "
     elif int(year) not in years:
         raise ExposureDataError(f"no {label} trade data for {year}; years with data: "
                                 f"{', '.join(map(str, years))}")
+    if basis == "quantity" and not int(have.loc[have["year"] == int(year), "n_quantity"].sum()):
+        raise ExposureDataError(f"quantity is not available for {label} in {year}: the {year} flows give "
+                                "value only; use basis 'value'")
     sel = Selection(iso, key, tuple(hs6), int(year), basis)
     importers = run("exposure_china_share_by_importer", hs6_list=list(hs6), year=int(year), basis=basis)
     if iso not in set(importers["importer"]):
@@ -170,28 +170,21 @@ def select(importer: str, material: str, year: int | None = None, basis: str = "
 
 # ------------------------------------------------------------------ pure metrics
 def hhi(shares: pd.Series | list[float]) -> float:
-    """Herfindahl-Hirschman index (0-1) of shares that sum to 1 (NaN shares ignored).
-
-    A bucket such as ROW counted as one supplier makes this an upper bound of the true index.
-    """
+    """Herfindahl-Hirschman index (0-1) of shares that sum to 1 (NaN shares ignored)."""
     s = pd.Series(shares, dtype="float64").dropna()
     return float((s * s).sum())
 
 
 def summarise(suppliers: pd.DataFrame) -> dict:
-    """Direct China share, top supplier (never ROW), HHI bounds from a supplier-share frame."""
+    """Direct China share, top supplier (a country, never a ROW bucket) and HHI from a supplier-share frame."""
     s = suppliers.dropna(subset=["share"])
     named = s[s["supplier"] != ROW]
     top = named.loc[named["share"].idxmax()] if len(named) else None
-    row_share = float(s.loc[s["supplier"] == ROW, "share"].sum())
     return {
         "china_share_direct": float(s.loc[s["supplier"] == CONTROLLER, "share"].sum()),
         "hhi": hhi(s["share"]),
-        "hhi_min": hhi(named["share"]),
         "top_supplier": None if top is None else str(top["supplier"]),
         "top_share": None if top is None else float(top["share"]),
-        "row_share": row_share,
-        "china_listed": bool((suppliers["supplier"] == CONTROLLER).any()),
         "value_usd": float(suppliers["value_usd"].sum()),
         "quantity_t": float(suppliers["quantity_t"].sum()) if suppliers["quantity_t"].notna().any() else None,
     }
@@ -357,9 +350,6 @@ def load(sel: Selection, run: Runner | None = None) -> Exposure:
         notes.append(f"Scope: {summary['scope_note']}.")
     if up is None:
         notes.append(f"No upstream mapping for HS {sel.hs6[0]}: indirect exposure is not available.")
-    if not summary["china_listed"] and summary["row_share"] > 0:
-        notes.append("China is not among the listed suppliers: any Chinese flow sits inside the "
-                     f"rest-of-world bucket ({summary['row_share']:.0%}), so the direct share is a lower bound.")
     for h in sel.hs6:
         caveat = catalog.hs_codes().get(h, {}).get("caveat", "")
         if caveat:
@@ -409,12 +399,12 @@ def all_importers(sel: Selection, run: Runner | None = None) -> pd.DataFrame:
     dep = dependence_for(sel, sel.hs6[0], run, sorted(set(bil["supplier"])), bilateral=bil)
     lt = look_through_all(bil, dep)
     conc = run("exposure_china_share_by_importer", hs6_list=list(sel.hs6), year=sel.year, basis=sel.basis)
-    return lt.merge(conc[["importer", "hhi", "top_supplier", "top_share", "china_listed", "row_share"]],
+    return lt.merge(conc[["importer", "hhi", "top_supplier", "top_share"]],
                     on="importer", how="left")
 
 
 def to_json(exp: Exposure) -> dict:
-    """The CLI's JSON contract: NaN becomes null, supplier codes are ISO3 or ROW."""
+    """The CLI's JSON contract: NaN becomes null, supplier codes are ISO3."""
     def num(x):
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
     s, sel = exp.summary, exp.selection
@@ -428,7 +418,7 @@ def to_json(exp: Exposure) -> dict:
         "china_share_total_low": num(s["china_share_total_low"]),
         "china_share_total_high": num(s["china_share_total_high"]),
         "evidence_shares": {k: num(v) for k, v in s.get("evidence_shares", {}).items()},
-        "hhi": num(s["hhi"]), "hhi_min": num(s["hhi_min"]),
+        "hhi": num(s["hhi"]),
         "top_supplier": s["top_supplier"], "top_share": num(s["top_share"]),
         "upstream_input": s["upstream_input"], "thin_share": num(s["thin_share"]),
         "scope_note": s.get("scope_note") or None,

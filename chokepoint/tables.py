@@ -12,7 +12,7 @@ doc that is not a mapping, a missing unit, an unknown type or check, ...), which
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ TYPES = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "VARCHAR[]
 CHECKS = ("share", "nonneg", "iso3", "material", "selector", "world_total")
 _TABLE_FIELDS = ("title", "producer", "url", "licence", "sources", "key", "caveats", "columns")
 _COLUMN_FIELDS = ("type", "unit", "description", "checks")
+#: What an ``origins`` entry (a source file copied from a public extract) must say.
+ORIGIN_FIELDS = ("producer", "licence", "attribution", "repository", "path", "commit", "accessed", "sha256")
+_ORIGIN_OPTIONAL = ("units",)
 
 
 class MetadataError(ValueError):
@@ -85,6 +88,12 @@ class Metadata:
     accessed: str
     files: dict[str, dict[str, str]]     # source file -> column -> DuckDB type
     tables: dict[str, Table]
+    #: source file -> where it was taken from (ORIGIN_FIELDS), for files copied from an extract
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def origins_of(self, t: Table) -> list[dict[str, str]]:
+        """The origins of a table's source files, each with its ``file`` (datasets.yml, the page)."""
+        return [{"file": f"sources/{s}", **self.origins[s]} for s in t.sources if s in self.origins]
 
 
 def load(path: Path = TABLES_YML) -> Metadata:
@@ -99,7 +108,8 @@ def load(path: Path = TABLES_YML) -> Metadata:
     if problems:
         raise MetadataError([f"{path.name}: {p}" for p in problems])
     return Metadata(str(raw["accessed"]), {f: dict(t) for f, t in raw["files"].items()},
-                    {name: _table(name, t) for name, t in raw["tables"].items()})
+                    {name: _table(name, t) for name, t in raw["tables"].items()},
+                    {f: {k: str(v) for k, v in o.items()} for f, o in (raw.get("origins") or {}).items()})
 
 
 def table(name: str, path: Path = TABLES_YML) -> Table:
@@ -132,11 +142,30 @@ def validate(raw: Any) -> list[str]:
             continue
         problems += [f"files.{f}.{c}: unknown type {t!r} (one of {', '.join(TYPES)})"
                      for c, t in types.items() if t not in TYPES]
+    problems += _origin_problems(raw.get("origins"), files)
     tables = raw.get("tables") or {}
     if not isinstance(tables, dict):
         return problems + ["tables: must map each table name to its definition"]
     for name, t in tables.items():
         problems += _table_problems(name, t, files)
+    return problems
+
+
+def _origin_problems(origins: Any, files: dict) -> list[str]:
+    if origins is None:
+        return []
+    if not isinstance(origins, dict):
+        return ["origins: must map each source file to where it was taken from"]
+    problems = []
+    for f, o in origins.items():
+        where = f"origins.{f}"
+        if f not in files:
+            problems.append(f"{where}: not declared under files")
+        if not isinstance(o, dict):
+            problems.append(f"{where}: must be a mapping of {', '.join(ORIGIN_FIELDS)}")
+            continue
+        problems += [f"{where}: no {k}" for k in ORIGIN_FIELDS if not str(o.get(k) or "").strip()]
+        problems += [f"{where}: unknown field {k!r}" for k in o if k not in ORIGIN_FIELDS + _ORIGIN_OPTIONAL]
     return problems
 
 

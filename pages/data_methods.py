@@ -34,6 +34,11 @@ for table, p in prov.items():
                     f"**sha256:** `{p['sha256']}`  \n**Built from:** {', '.join(p['sources'])}")
         for c in p.get("caveats", []):
             st.markdown(f"- {c}")
+        for o in p.get("origins", []):  # source files copied from a public extract
+            st.markdown(f"**{o['file']}** — {o['producer']}. Taken from {o['repository']}, `{o['path']}`, "
+                        f"commit {o['commit']}; accessed {o['accessed']}; sha256 `{o['sha256']}`.  \n"
+                        f"**Licence:** {o['licence']}. {o['attribution']}"
+                        + (f"  \n**Units:** {o['units']}" if o.get("units") else ""))
         cols = pd.DataFrame([{"column": c, "type": v.get("type", ""), "description": v["description"],
                               "unit": v["unit"]} for c, v in p["columns"].items()])
         st.dataframe(cols, hide_index=True, width="stretch")

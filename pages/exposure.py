@@ -47,7 +47,7 @@ have = coverage[coverage["hs6"].isin(hs6)]
 if have.empty:
     lines = ", ".join(f"HS {r.hs6} ({mats[r.material_id].name})" for r in coverage.drop_duplicates("hs6").itertuples())
     st.info(f"**No bilateral trade data for {label}** in this dataset, so no shares can be shown (not a zero). "
-            f"The dataset has 2024 import flows for {lines}. Pick one of those materials, or see *Data and methods*.",
+            f"The dataset has bilateral import flows for {lines}. Pick one of those materials, or see *Data and methods*.",
             icon=":material/info:")
     ui.footer(["trade_flows", "hs_codes", "materials"])
     st.stop()
@@ -55,8 +55,13 @@ if have.empty:
 g1, g2, g3 = st.columns([1, 1, 2])
 years = sorted(set(have["year"].astype(int)), reverse=True)
 year = g1.selectbox("Year", years, key="exp_year")
-basis = g2.radio("Basis", list(exposure.BASES), horizontal=True, key="exp_basis",
-                 format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)")
+has_quantity = int(have.loc[have["year"] == year, "n_quantity"].sum()) > 0
+bases = list(exposure.BASES) if has_quantity else ["value"]
+basis = g2.radio("Basis", bases, horizontal=True, key="exp_basis" if has_quantity else "exp_basis_value_only",
+                 format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)",
+                 help=None if has_quantity else f"Quantity is not available for {year}: its flows give value only.")
+if not has_quantity:
+    g2.caption(f"quantity: not available for {year} (value only)")
 by_imp = ui.query("exposure_china_share_by_importer", hs6_list=list(hs6), year=year, basis=basis)
 countries = sorted(by_imp["importer"], key=catalog.country_name)
 wanted = qp.get("country", "IND")
@@ -80,7 +85,7 @@ m3.metric("China, total (look-through)", fmt.pct(s["china_share_total"], 1),
           help=f"Range {fmt.pct(s['china_share_total_low'], 1)}–{fmt.pct(s['china_share_total_high'], 1)} as the "
                "evidence allows (low: fallback suppliers at 0; high: at China's world share).")
 m4.metric("Supplier concentration (HHI)", f"{s['hhi']:.2f}",
-          help=f"0–1; rest of world counted as one supplier, so an upper bound (lower bound {s['hhi_min']:.2f}).")
+          help="0–1; sum of squared supplier shares, over every supplier recorded (exact).")
 m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supplier"] else "—",
           fmt.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
 for note in exp.notes:
@@ -147,6 +152,12 @@ st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
                    file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
                    key=f"csv-dep-{country}-{key}", icon=":material/download:")
 
+# ---- what changed between the years with data -------------------------------------------------------
+if view.change is not None:
+    st.subheader(f"What changed, {view.change.options['first']} → {view.change.options['last']} (by value)")
+    st.markdown("\n".join(f"- {f.label}: **{f.value}**" for f in view.change_findings))
+    ui.chart(view.change)
+
 # ---- China's export share over time and production concentration -----------------------------------
 series = ui.query("exposure_china_export_share_series", hs6_list=list(hs6))
 if not series.empty:
@@ -166,9 +177,10 @@ st.markdown(
                                   "magnets): magnet figures elsewhere in the app overstate rare-earth magnets.\n")
     + "- **Trade origin is the last shipping country**, not where the ore was mined or separated: that is why the "
     "look-through exists; it goes one level deep (a supplier's suppliers are not chained).\n"
-    "- **ROW** (rest of world) is the published bucket of all suppliers beyond each importer's top five: it counts in "
-    "every share's denominator; when China is not a named supplier, its flows may sit inside ROW. HHI counts ROW "
-    "as one supplier (an upper bound).\n"
+    "- **Every supplier is counted**: shares and HHI are over every bilateral flow BACI records; charts name the "
+    "largest suppliers and draw the others together as *all other suppliers*.\n"
+    "- **2022 has value only** (BACI HS17 edition; 2024 is the HS92 edition): quantity shares exist for 2024 only, "
+    "and the change between years is by value.\n"
     "- Quantity shares leave out suppliers that reported no quantity; value and quantity shares differ when "
     "unit prices differ.")
 

@@ -1,9 +1,8 @@
 -- Every importer's suppliers of a material (the HS lines in $hs6_list) in one year, on a QUANTITY
 -- basis (tonnes): the supply lines of months of cover. Suppliers that reported no quantity are
--- left out of the shares and counted in n_no_quantity. ROW is the published rest-of-world bucket
--- (suppliers beyond each importer's top five): other suppliers, never the controller.
+-- left out of the shares and counted in n_no_quantity. Every supplier the source records is listed.
 -- Params: $hs6_list (VARCHAR[]: HS 6-digit codes), $year (INTEGER).
--- Output: importer (ISO3), supplier (ISO3 or 'ROW'), quantity_t (t in $year), imports_t (t, the
+-- Output: importer (ISO3), supplier (ISO3), quantity_t (t in $year), imports_t (t, the
 --         importer's total with a reported quantity), share (0-1 of imports_t; null when the
 --         importer reported no quantity at all), n_no_quantity (suppliers of the importer without
 --         a quantity), source (text).
@@ -19,4 +18,4 @@ SELECT importer, supplier, quantity_t,
        count(*) FILTER (WHERE quantity_t IS NULL) OVER (PARTITION BY importer) AS n_no_quantity,
        source
 FROM f
-ORDER BY importer, (supplier = 'ROW'), quantity_t DESC NULLS LAST, supplier;
+ORDER BY importer, quantity_t DESC NULLS LAST, supplier;

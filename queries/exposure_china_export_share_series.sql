@@ -1,7 +1,6 @@
 -- China's share of world exports over time for the HS lines in $hs6_list: the published world
 -- series (trade_series) where it exists, else computed from the bilateral flows (trade_flows:
--- China's exports / all exports to the importers listed; in the built-in extract China's flows
--- inside ROW buckets are missed, so the computed share is a lower bound there).
+-- China's exports / all exports recorded, for a year and line the published series lacks).
 -- Params: $hs6_list (VARCHAR[]: HS 6-digit codes).
 -- Output: year, hs6, china_export_share (0-1 of world export value), world_value_usd (USD),
 --         world_quantity_t (t), series_basis ('published world series' | 'computed from bilateral

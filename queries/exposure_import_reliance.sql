@@ -1,7 +1,6 @@
 -- Import reliance of one country, per material with a consumption figure: net imports /
 -- apparent consumption. Net imports = imports - exports of the material's HS lines in $year
--- (trade_flows; in the built-in extract exports count only where the country is a listed
--- supplier, so they are a lower bound). Consumption rows with basis 'derived' are ESTIMATES
+-- (trade_flows: every bilateral flow of the HS lines). Consumption rows with basis 'derived' are ESTIMATES
 -- (consumption = imports), so reliance is ~100% by construction there. The raw ratio is not
 -- shown as such: exposure.reliance_states keeps it only as a share in [0, 1] with one scope and
 -- otherwise gives a state (scope mismatch, net exporter, no consumption figure).

@@ -3,8 +3,8 @@
 -- Params: $importer (ISO3), $year (INTEGER), $basis ('value' | 'quantity').
 -- Output: hs6 (code), material_id (catalogue id of the line), material_name (text),
 --         material_group (rare_earths | titanium | magnesium), china_share (0-1),
---         top_supplier (ISO3, never ROW), top_share (0-1), hhi (0-1, ROW as one supplier),
---         row_share (0-1), china_listed (bool), value_usd (USD), quantity_t (t),
+--         top_supplier (ISO3), top_share (0-1), hhi (0-1, exact: every supplier is listed),
+--         value_usd (USD), quantity_t (t),
 --         caveat (text: what the HS line mixes), source (text).
 WITH s AS (
     SELECT line AS hs6, * EXCLUDE (line) FROM supplier_shares($year, NULL, $basis, $importer, true)
@@ -14,13 +14,11 @@ WITH s AS (
            arg_max(supplier, share) FILTER (WHERE supplier <> 'ROW' AND share IS NOT NULL) AS top_supplier,
            max(share) FILTER (WHERE supplier <> 'ROW') AS top_share,
            sum(share * share) AS hhi,
-           coalesce(sum(share) FILTER (WHERE supplier = 'ROW'), 0) AS row_share,
-           bool_or(supplier = 'CHN') AS china_listed,
            sum(value_usd) AS value_usd, sum(quantity_t) AS quantity_t, min(source) AS source
     FROM s GROUP BY hs6
 )
 SELECT g.hs6, h.material_id, m.name AS material_name, m."group" AS material_group,
-       g.china_share, g.top_supplier, g.top_share, g.hhi, g.row_share, g.china_listed,
+       g.china_share, g.top_supplier, g.top_share, g.hhi,
        g.value_usd, g.quantity_t, coalesce(h.caveat, '') AS caveat, g.source
 FROM g LEFT JOIN hs_codes h USING (hs6) LEFT JOIN materials m ON m.material_id = h.material_id
 ORDER BY material_group, g.hs6;

@@ -30,7 +30,16 @@ def test_json_contract():
     sup = doc["suppliers"]
     assert {"supplier", "share", "value_usd", "quantity_t"} <= set(sup[0])
     assert sum(s["share"] for s in sup) == pytest.approx(1.0)
-    assert all(len(s["supplier"]) == 3 for s in sup) and sup[-1]["supplier"] == "ROW"
+    # every supplier of the source file, no rest-of-world bucket: India's HS 850511 rows of 2024 in
+    # data/sources/baci2024_bilateral_850511_810411_810820.csv name 52 exporters
+    assert all(len(s["supplier"]) == 3 for s in sup) and "ROW" not in {s["supplier"] for s in sup}
+    assert len(sup) == len(india_2024_magnet_rows()) == 52
+    assert "hhi_min" not in doc  # exact HHI, no bound
+
+
+def india_2024_magnet_rows():
+    with open(ROOT / "data" / "sources" / "baci2024_bilateral_850511_810411_810820.csv", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["importer"] == "IND" and r["hs6"] == "850511"]
 
 
 def test_quantity_basis_and_names():
@@ -54,8 +63,11 @@ def test_table_and_csv_formats():
     (("--importer", "Indai", "--material", "magnets"), "did you mean 'India'"),
     (("--importer", "IND", "--material", "magnats"), "did you mean 'magnets'"),
     (("--importer", "IND", "--material", "lutetium"), "no bilateral trade data"),
-    (("--importer", "IND", "--material", "magnets", "--year", "1990"), "years with data: 2024"),
-    (("--importer", "NAM", "--material", "magnets"), "no 2024 imports"),
+    (("--importer", "IND", "--material", "magnets", "--year", "1990"), "years with data: 2022, 2024"),
+    # North Korea has no HS 850511 row in the 2024 source file (every other importer named before does)
+    (("--importer", "PRK", "--material", "magnets"), "no 2024 imports"),
+    (("--importer", "IND", "--material", "magnets", "--year", "2022", "--basis", "quantity"),
+     "quantity is not available for Metal permanent magnets (HS 850511, all types) in 2022"),
 ])
 def test_bad_input_exits_2_with_one_line(args, needle):
     r = run(*args)

@@ -58,3 +58,16 @@ def test_ndfeb_heading_names_its_proxy_and_reliance_shows_states_not_impossible_
     assert ind.loc["NdFeB permanent magnets", "import_reliance_state"].startswith("scope mismatch")
     shares = rel["import_reliance"].dropna()
     assert ((shares >= 0) & (shares <= 1)).all()   # 541% was shown here before
+
+
+def test_2022_is_value_only_and_what_changed_is_shown():
+    at = _exposure()
+    text = " ".join(x.value for x in at.markdown)
+    # India's HS 850511 from China by value: 73.9% in 2022, 84.2% in 2024 (worked out from the source
+    # CSVs in tests/test_bilateral.py)
+    assert "73.9% → 84.2% (+10.3 pp)" in text
+    at.selectbox(key="exp_year").set_value(2022).run()
+    assert not at.exception, at.exception
+    assert {x.label: x.value for x in at.metric}["China, direct"] == "73.9%"
+    assert any("quantity: not available for 2022" in c.value for c in at.caption)
+    assert [r.options for r in at.radio if r.key == "exp_basis_value_only"] == [["value (USD)"]]

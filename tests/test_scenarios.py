@@ -1,16 +1,30 @@
 """Country inputs for months of cover, against hand-computed figures from the built-in data."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
+from pathlib import Path
 
 import pytest
 
 from chokepoint import cover, db, regimes, scenarios
 from chokepoint.constants import DAYS_PER_MONTH
 
-USA_MAGNET_IMPORTS_T = 8678.5 + 1485.1 + 460.8 + 265.5 + 165.0 + 163.5   # BACI 2024, HS 850511, quantity
-JPN_MAGNET_USE_T_YEAR = 10332.5                                         # derived consumption (imports)
+SOURCE_2024 = Path(__file__).resolve().parent.parent / "data" / "sources" / "baci2024_bilateral_850511_810411_810820.csv"
+
+
+def magnet_tonnes(importer: str) -> dict[str, float]:
+    """{exporter: t} of an importer's HS 850511 imports in 2024, read from the source file by hand
+    (rows without a quantity are left out, as the supply lines leave them out)."""
+    with open(SOURCE_2024, encoding="utf-8") as f:
+        return {r["exporter"].replace("S19", "TWN"): float(r["qty_t"]) for r in csv.DictReader(f)  # S19 = Taiwan
+                if r["importer"] == importer and r["hs6"] == "850511" and r["qty_t"]}
+
+
+USA_MAGNET_T = magnet_tonnes("USA")
+USA_MAGNET_IMPORTS_T = sum(USA_MAGNET_T.values())                   # 11,218.4 t: BACI 2024, HS 850511
+JPN_MAGNET_USE_T_YEAR = sum(magnet_tonnes("JPN").values())          # derived consumption (imports)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +53,10 @@ def test_usa_magnet_use_is_derived_imports_over_12_and_labelled(magnets):
     assert r["policy_days"] == 0
     assert r["stock_t"] == pytest.approx(3 * USA_MAGNET_IMPORTS_T / 12)   # 3 months of industry inventory
     lines = scenarios.supply_lines(magnets, "USA")
-    assert lines["CHN"] == pytest.approx(8678.5 / USA_MAGNET_IMPORTS_T)
-    assert lines["ROW"] == pytest.approx(1485.1 / USA_MAGNET_IMPORTS_T)
+    assert lines["CHN"] == pytest.approx(USA_MAGNET_T["CHN"] / USA_MAGNET_IMPORTS_T)   # 8,678.5 t
+    # every supplier of the source file is a line of its own (no rest-of-world bucket any more)
+    assert set(lines) == set(USA_MAGNET_T) and "ROW" not in lines
+    assert lines["JPN"] == pytest.approx(USA_MAGNET_T["JPN"] / USA_MAGNET_IMPORTS_T)
     assert sum(lines.values()) == pytest.approx(1.0)
 
 
@@ -51,7 +67,8 @@ def test_published_use_comes_first(magnets):
     # India's published 4,010 t/yr is NdFeB magnet demand (filed as ndfeb_magnet since the data fix):
     # it is not the scope of HS 850511 (all metal magnets), so the magnet line uses derived imports
     r = one(magnets, "IND")
-    assert r["use_basis"] == "derived (ESTIMATE)" and r["annual_use_t"] == pytest.approx(21887.0)
+    assert r["use_basis"] == "derived (ESTIMATE)" and r["annual_use_t"] == pytest.approx(sum(magnet_tonnes("IND").values()))
+    assert r["annual_use_t"] == pytest.approx(21887.0, abs=0.5)   # "India imported 21,887 t" (data README)
 
 
 def test_japan_policy_60_days_and_korea_100_days_are_picked_up():
@@ -68,7 +85,7 @@ def test_japan_policy_60_days_and_korea_100_days_are_picked_up():
 def test_hand_worked_months_of_cover_usa_april_regime(lib):
     d = scenarios.country_cover("permanent_magnets", [lib["apr-2025-licensing"], lib["baseline"]])
     usa = d[d["holder"] == "USA"].set_index("regime")
-    s = 8678.5 / USA_MAGNET_IMPORTS_T
+    s = USA_MAGNET_T["CHN"] / USA_MAGNET_IMPORTS_T
     # stock 3U; months 1-2: nothing from China (delay 2); then China delivers 26%
     expected = 2 + (3 - 2 * s) / (s * (1 - 0.26))
     assert usa.at["apr-2025-licensing", "months"] == pytest.approx(expected, rel=1e-9)
@@ -96,7 +113,8 @@ def test_extraterritorial_rule_uses_exposure_dependence(lib):
     assert jpn.at["oct-2025-expansion", "extraterritorial_share"] > 0.3       # PHL, VNM... depend on China
     assert jpn.at["oct-2025-expansion", "months"] < jpn.at["apr-2025-licensing", "months"]
     h = scenarios.holder("JPN", "permanent_magnets")
-    assert h.dependence["CHN"] == 1.0 and 0 < h.dependence["ROW"] <= 1
+    assert h.dependence["CHN"] == 1.0 and all(0 <= v <= 1 for v in h.dependence.values())
+    assert 0 < h.dependence["PHL"] <= 1   # the Philippines' magnet makers run on refined rare earths
 
 
 def test_ban_target_and_runout_dates(lib):
@@ -151,4 +169,4 @@ def test_unknown_material_for_country_data():
     with pytest.raises(scenarios.ScenarioError, match="materials with country data"):
         scenarios.country_inputs("dysprosium")
     with pytest.raises(scenarios.ScenarioError, match="no permanent_magnets imports"):
-        scenarios.holder("NER", "permanent_magnets")
+        scenarios.holder("PRK", "permanent_magnets")   # no HS 850511 row in the 2024 source file

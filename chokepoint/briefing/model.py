@@ -160,8 +160,9 @@ def _chart_slide(spec: ChartSpec, prov: Mapping[str, dict], made: dt.date) -> Sl
 
 
 METHODS = (
-    "Shares are of import value (or quantity) by the last shipping country, from CEPII BACI; ROW is the "
-    "published rest-of-world bucket and counts in every denominator.",
+    "Shares are of import value (or quantity) by the last shipping country, from CEPII BACI, over every "
+    "supplier recorded; charts name the largest and draw the others together as 'all other suppliers'. "
+    "2022 flows give value only, so the change between years is by value.",
     "Look-through: indirect = Σ over non-Chinese suppliers of (supplier's share) × (its own dependence on "
     "China for the upstream input); one level deep. Each supplier's dependence uses the best evidence in the "
     "data (its own imports of the input, a published figure, domestic production, China's world share as the "

@@ -54,7 +54,8 @@ def country_briefing(country: str, materials: Sequence[str] | str | None = None,
         raise BriefingInputError(str(e)) from None
     cname, yr, s = catalog.country_name(iso), sel.year, view.exposure.summary
     part = cover_part(iso, mats, regimes, run, in_force=dates.in_force(regimes), as_of=dates.as_of)
-    specs = [*view.pack, *part.charts, *_observed_part(iso, regimes, run),
+    specs = [*view.pack, *part.charts, *((view.change,) if view.change is not None else ()),
+             *_observed_part(iso, regimes, run),
              *overview.context(run, sorted({catalog.materials()[m].group for m in mats}))]
     findings = list(view.findings)
     if part.finding is not None:

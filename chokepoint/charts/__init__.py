@@ -29,7 +29,7 @@ DRAWERS: dict[str, Callable[[ChartSpec], go.Figure]] = {
         overview.production_concentration, overview.export_share_series, overview.control_timeline,
         overview.monthly_exports,
         exposure.china_share_map, exposure.exposure_ranking, exposure.supplier_stack, exposure.supplier_sankey,
-        exposure.exposure_profile, exposure.china_export_share_lines,
+        exposure.exposure_profile, exposure.china_export_share_lines, exposure.exposure_change,
         cover.cover_heatmap, cover.rundown_curves, cover.cover_tornado, cover.cover_preview,
         company.holding_cover_bars, company.rundown_lines, company.holding_supplier_stack,
         company.company_cover_heatmap, company.company_drivers, company.company_what_if, company.snapshot_change,

@@ -94,7 +94,9 @@ def exposure_ranking(spec: ChartSpec) -> go.Figure:
     estimate of the total; a whisker per importer spans the range the evidence allows
     (``china_share_total_low`` to ``china_share_total_high``), labelled at its high end."""
     df, selected, top_n = spec.data, spec.options["selected"], spec.options["top_n"]
-    d = df.sort_values(["china_share_total", "importer"], ascending=[False, True]).head(top_n)
+    by = spec.options.get("largest_by")  # the largest importers by this column, else the top by total
+    d = df.nlargest(top_n, by) if by in df else df
+    d = d.sort_values(["china_share_total", "importer"], ascending=[False, True]).head(top_n)
     if selected not in set(d["importer"]) and selected in set(df["importer"]):
         d = pd.concat([d, df[df["importer"] == selected]])
     d = d.iloc[::-1]
@@ -136,7 +138,7 @@ def supplier_stack(spec: ChartSpec) -> go.Figure:
     fig = go.Figure()
     for i, s in enumerate(order):
         g = d[d["supplier"] == s]
-        name = catalog.country_name(s) if s != ROW else "Rest of world (other suppliers)"
+        name = catalog.country_name(s) if s != ROW else "All other suppliers"
         fig.add_trace(go.Bar(y=g["material"], x=g["share"], orientation="h", name=name,
                              marker_color=country_color(s, i - (CONTROLLER in order)),
                              marker_line=dict(color="white", width=1),
@@ -160,7 +162,7 @@ def supplier_sankey(spec: ChartSpec) -> go.Figure:
     d = spec.data.dropna(subset=["share"]).sort_values("share", ascending=False).reset_index(drop=True)
     d["dependence"] = d["dependence"].fillna(0.0)
     cname = catalog.country_name(spec.options["country"])
-    sup_names = [("China" if s == CONTROLLER else "Rest of world" if s == ROW else catalog.country_name(s))
+    sup_names = [("China" if s == CONTROLLER else "All other suppliers" if s == ROW else catalog.country_name(s))
                  for s in d["supplier"]]
     labels = ["Chinese inputs", "Non-Chinese inputs"] + sup_names + [cname]
     colours = [CHINA, GREY] + [country_color(s, i) for i, s in enumerate(d["supplier"])] + ["#333"]
@@ -229,3 +231,38 @@ def china_export_share_lines(spec: ChartSpec) -> go.Figure:
     y0, y1 = int(df["year"].min()), int(df["year"].max())
     fig.update_xaxes(dtick=2 if y1 - y0 > 8 else 1, range=[y0 - 1, y1 + 1] if y0 == y1 else None)
     return style(fig, spec)
+
+
+def points(change: float) -> str:
+    """A change in share points as a label: "+10 pp", "−3 pp", "±0 pp" below half a point."""
+    if change != change:
+        return ""
+    return "±0 pp" if abs(change) < 0.005 else f"{change * 100:+.0f} pp".replace("-", "−")
+
+
+def exposure_change(spec: ChartSpec) -> go.Figure:
+    """Dumbbells: China's share of each importer's imports in the first year (hollow) and the last
+    (filled), joined by a line; largest importers of the last year on top, the selected one in bold.
+
+    df: importer, importer_name, china_share_<first>, china_share_<last>, china_share_change."""
+    first, last, selected = spec.options["first"], spec.options["last"], spec.options.get("selected")
+    d = spec.data.iloc[::-1]
+    labels = [f"<b>{n}</b>" if c == selected else n for c, n in zip(d["importer"], d["importer_name"])]
+    a, b = d[f"china_share_{first}"], d[f"china_share_{last}"]
+    xs, ys = [], []
+    for y, x0, x1 in zip(labels, a, b):
+        xs += [x0, x1, None]
+        ys += [y, y, None]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=GREY, width=2), showlegend=False,
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=a, y=labels, mode="markers", name=str(first),
+                             marker=dict(size=10, color="white", line=dict(color=CHINA, width=2)),
+                             hovertemplate="%{y}: %{x:.1%} in " + str(first) + "<extra></extra>"))
+    fig.add_trace(go.Scatter(x=b, y=labels, mode="markers", name=str(last), marker=dict(size=11, color=CHINA),
+                             hovertemplate="%{y}: %{x:.1%} in " + str(last) + "<extra></extra>"))
+    fig.add_trace(go.Scatter(x=pd.concat([a, b], axis=1).max(axis=1) + 0.012, y=labels, mode="text",
+                             text=[points(c) for c in d["china_share_change"]], textposition="middle right",
+                             textfont=dict(size=10, color="#444"), showlegend=False, hoverinfo="skip"))
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%", title="China's share of import value")
+    return style(fig, spec, height=max(420, 150 + 22 * len(d)))

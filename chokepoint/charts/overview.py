@@ -37,16 +37,24 @@ def production_concentration(spec: ChartSpec) -> go.Figure:
     return style(fig, spec, height=460)
 
 
+SERIES_NAMES = {"850511": "Permanent magnets (HS 850511)", "280530": "Rare-earth metals (HS 280530)",
+                "284690": "Rare-earth compounds (HS 284690)", "261400": "Titanium ores (HS 261400)",
+                "810820": "Unwrought titanium (HS 810820)"}
+#: colour and dash per line: magnets solid in China's colour, the others told apart by hue and dash
+SERIES_STYLE = {"850511": (CHINA, "solid"), "280530": (OTHER, "dot"), "284690": ("#009E73", "dash"),
+                "261400": ("#CC79A7", "dashdot"), "810820": ("#E69F00", "longdash")}
+
+
 def export_share_series(spec: ChartSpec) -> go.Figure:
     """Lines: China's share of world export value by HS line over time."""
     fig = go.Figure()
-    names = {"850511": "Permanent magnets (HS 850511)", "280530": "Rare-earth metals (HS 280530)"}
     for hs6, g in spec.data.groupby("hs6", sort=True):
+        name = SERIES_NAMES.get(hs6, f"HS {hs6}")
+        colour, dash = SERIES_STYLE.get(hs6, (OTHER, "dot"))
         fig.add_trace(go.Scatter(
             x=g["year"], y=g["china_export_share"], mode="lines+markers",
-            name=names.get(hs6, hs6), line=dict(color=CHINA if hs6 == "850511" else OTHER, width=3,
-                                               dash="solid" if hs6 == "850511" else "dot"),
-            hovertemplate="%{x}: %{y:.1%}<extra>" + names.get(hs6, hs6) + "</extra>",
+            name=name, line=dict(color=colour, width=3, dash=dash), marker=dict(size=5),
+            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
         ))
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title="China's share of world export value")
     fig.update_xaxes(dtick=2)

@@ -6,8 +6,8 @@ For every importer of a material in the trade data (a *holder*):
   else the derived one (= 2024 imports, an ESTIMATE, labelled so). No consumption row -> U is
   missing and the holder's state is "insufficient data" (never a silent zero).
 * **supply lines** on a QUANTITY basis (``trade_flows``, the trade year): supplier e's share of the
-  holder's imports. ``ROW`` is the published rest-of-world bucket: *other* suppliers, never the
-  controller. Suppliers without a reported quantity are left out (and counted). When a published
+  holder's imports, over every supplier recorded (an origin ``ROW`` -- other suppliers, never the
+  controller -- is allowed in company lines). Suppliers without a reported quantity are left out (and counted). When a published
   use exceeds imports (domestic production), the import shares are scaled by imports / use so the
   rest counts as supply of unknown, uncontrolled origin (``import_share_of_use``).
 * **stock** S0 = U x (industry inventory months + policy days / DAYS_PER_MONTH). Industry inventory

@@ -55,8 +55,7 @@ def cover_json(country: str, material: str, regime: Regime, *, year: int | None 
             "industry_months": float(r["industry_months"]), "policy_days": float(r["policy_days"]),
             "policy_basis": r["policy_basis"], "stock_basis": r["stock_basis"],
             "shares": {k: float(v) for k, v in lines.items()},
-            "share_basis": f"quantity shares of {int(r['trade_year'])} imports (ROW = other suppliers, never the "
-                           "controller)" + (f", scaled by imports/use = {r['import_share_of_use']:.2f}"
+            "share_basis": f"quantity shares of {int(r['trade_year'])} imports (every supplier recorded)" + (f", scaled by imports/use = {r['import_share_of_use']:.2f}"
                                             if num(r["import_share_of_use"]) not in (None, 1.0) else ""),
             "use_basis": r["use_basis"], "use_method": r["use_method"],
             "trade_year": int(r["trade_year"]), "sources": sources,
@@ -89,8 +88,8 @@ def assumption_lines(row: Mapping[str, Any]) -> list[str]:
            f"(default 3 months: {row['industry_source']}).")
     scale = row["import_share_of_use"]
     shares = (f"**Supply shares:** quantity shares of {row['trade_year']} imports "
-              f"({_fmt(row['imports_t'], ',.0f')} t); China {_fmt(row['china_share'] * 100, '.0f')}%. ROW = other "
-              "suppliers beyond each importer's top five, never the controller"
+              f"({_fmt(row['imports_t'], ',.0f')} t); China {_fmt(row['china_share'] * 100, '.0f')}%, over every "
+              "supplier recorded"
               + (f"; scaled by imports ÷ use = {scale:.2f} (the rest is domestic or unknown supply, not cut)"
                  if not pd.isna(scale) and scale < 0.999 else "")
               + (f"; {row['n_no_quantity']} supplier(s) reported no quantity and are left out"

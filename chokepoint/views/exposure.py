@@ -9,14 +9,45 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .. import catalog, exposure
-from ..constants import CONTROLLER
+from ..constants import CONTROLLER, ROW
 from ..fmt import pct
+from . import change as view_change
 from .spec import ChartSpec, Finding
 
 Runner = Callable[..., pd.DataFrame]
 LOOK_THROUGH_TABLES = ("trade_flows", "import_shares", "production")
 BACI = "CEPII BACI HS92 V202601"
 LOOK_THROUGH_SOURCE = "CEPII BACI HS92 V202601; USGS; IEA; published import shares"
+#: Suppliers a chart names one by one; the others are drawn together as one grey "other suppliers" bar.
+NAMED_SUPPLIERS = 8
+
+
+def with_others(d: pd.DataFrame, n: int = NAMED_SUPPLIERS, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The n largest suppliers (per group ``by``) and one ``ROW`` row for all the others, so a chart
+    stays readable: shares and value add up, and a ``dependence`` column is share-weighted so that
+    share x dependence (the look-through) is unchanged. The full list stays in the tables."""
+    d = d.dropna(subset=["share"])
+    groups = d.groupby(list(by), sort=False) if by else [((), d)]
+    out = []
+    for key, g in groups:
+        g = g.sort_values("share", ascending=False)
+        head, tail = g.iloc[:n], g.iloc[n:]
+        out.append(head)
+        if len(tail):
+            row = {c: (key[i] if isinstance(key, tuple) else key) for i, c in enumerate(by)}
+            row.update(supplier=ROW, share=float(tail["share"].sum()))
+            for c in ("value_usd", "quantity_t"):
+                if c in g:
+                    row[c] = float(tail[c].sum(min_count=1))
+            if "dependence" in g:
+                w = tail.dropna(subset=["dependence"])
+                row["dependence"] = float((w["share"] * w["dependence"]).sum() / row["share"]) if row["share"] else 0.0
+                row["dependence_basis"] = f"{len(tail)} other suppliers together (share-weighted)"
+            for c in ("material", "hs6"):
+                if c in g and c not in row:
+                    row[c] = g[c].iloc[0]
+            out.append(pd.DataFrame([row]))
+    return pd.concat(out, ignore_index=True) if out else d
 
 
 def profile(prof: pd.DataFrame, *, country: str, year: int, basis: str, notes: tuple[str, ...] = ()) -> ChartSpec:
@@ -49,7 +80,9 @@ def ranking(everyone: pd.DataFrame, *, key: str, selected: str, material: str, y
     """Importers ranked by China's total (look-through) share; the selected one always shown."""
     k = int((everyone["china_share_total"] >= 0.9).sum())
     n = len(everyone)
-    shown = f"top {min(top_n, n)} of {n} importers" if n > top_n else f"{n} importers"
+    # every importer is in the data now, down to a few thousand dollars: the chart shows the largest
+    # importers by value (ranked by total share); the title counts all of them
+    shown = f"the {min(top_n, n)} largest of {n} importers by value, ranked by total" if n > top_n else f"{n} importers"
     spread = ""
     if "china_share_total_low" in everyone:
         k_low = int((everyone["china_share_total_low"] >= 0.9).sum())
@@ -58,9 +91,9 @@ def ranking(everyone: pd.DataFrame, *, key: str, selected: str, material: str, y
     return ChartSpec(f"ranking-{key}", f"With look-through, {k} of {n} importers trace 90%+ of their {material} to "
                      f"China{spread}",
                      f"Share of {year} imports by {basis}: direct, plus suppliers' own dependence on China "
-                     f"({shown}, by the point estimate; whiskers: the range the evidence allows)",
+                     f"({shown}; whiskers: the range the evidence allows)",
                      "CEPII BACI HS92 V202601; USGS; IEA; published import shares (see dependence table)",
-                     everyone, "exposure_ranking", {"selected": selected, "top_n": top_n},
+                     everyone, "exposure_ranking", {"selected": selected, "top_n": top_n, "largest_by": "value_usd"},
                      tables=LOOK_THROUGH_TABLES, notes=notes)
 
 
@@ -69,11 +102,12 @@ def supplier_stack(stack: pd.DataFrame, *, country: str, year: int, basis: str) 
     d = stack.dropna(subset=["share"])
     top = d.loc[d.groupby("material")["share"].idxmax()]
     k = int((top["supplier"] == CONTROLLER).sum())
+    stack = with_others(stack, 5, by=("material",))
     return ChartSpec(f"suppliers-{country}",
                      f"{catalog.country_name(country)}: China is the largest supplier of {k} of "
                      f"{d['material'].nunique()} materials",
                      f"Suppliers of each material, share of {year} imports by {basis} "
-                     "(named: top five suppliers; rest of world in grey)",
+                     "(top five suppliers named; all others together in grey)",
                      BACI, stack, "supplier_stack", tables=("trade_flows",))
 
 
@@ -82,10 +116,11 @@ def sankey(suppliers: pd.DataFrame, *, key: str, country: str, material: str, ye
     """Chinese / other inputs -> suppliers -> the importer: the look-through made visible."""
     d = suppliers.dropna(subset=["share"])
     total = float((d["share"] * d["dependence"].fillna(0.0)).sum())
+    suppliers = with_others(suppliers, NAMED_SUPPLIERS)
     cname = catalog.country_name(country)
     return ChartSpec(f"sankey-{country}-{key}", f"{pct(total)} of {cname}'s {material} imports trace back to China",
                      f"Inputs → suppliers → {cname}, share of {year} imports by {basis}; "
-                     "each supplier split by its own dependence on China",
+                     f"each supplier split by its own dependence on China (the {NAMED_SUPPLIERS} largest named)",
                      LOOK_THROUGH_SOURCE, suppliers, "supplier_sankey",
                      {"country": country}, tables=LOOK_THROUGH_TABLES, notes=notes)
 
@@ -116,6 +151,9 @@ class CountryExposure:
     ranking: ChartSpec
     sankey: ChartSpec
     pack: tuple[ChartSpec, ...]         # the charts a briefing pack shows, in slide order
+    #: China's share in the first and last year with data, every importer (None with one year only)
+    change: ChartSpec | None = None
+    change_findings: tuple[Finding, ...] = ()   # what changed for this country (share, top supplier, HHI)
 
 
 def look_through_note(summary: dict) -> str:
@@ -179,10 +217,25 @@ def country(sel: exposure.Selection, run: Runner, *, short: str, materials: tupl
     rank_notes = (f"{cname} is shown in bold (added below the top {pack_top_n} if outside it).", look)
     rank_pack = with_scope(ranking(everyone, **rank_args, top_n=pack_top_n, notes=rank_notes), s)
     sankey_spec = with_scope(sankey_spec, s)
-    pack = (prof_spec, sankey_spec, rank_pack)
+    change_spec, change_findings = change(sel, run, short=short)
+    change_spec = with_scope(change_spec, s) if change_spec else None
+    pack = (prof_spec, sankey_spec, rank_pack)  # the change chart goes after the cover charts (packs.py)
     return CountryExposure(sel, exp, findings(exp, short=short, producer=producer), prof_spec,
                            with_scope(share_map(everyone, value="china_share_direct", **rank_args), s),
-                           with_scope(ranking(everyone, **rank_args, notes=rank_notes), s), sankey_spec, pack)
+                           with_scope(ranking(everyone, **rank_args, notes=rank_notes), s), sankey_spec, pack,
+                           change_spec, change_findings)
+
+
+def change(sel: exposure.Selection, run: Runner, *, short: str) -> tuple[ChartSpec | None, tuple[Finding, ...]]:
+    """China's share in the first and last year with data for every importer of the selection's
+    lines, and what changed for the selected country (None, () when the data has one year)."""
+    years = view_change.years(run, sel.hs6)
+    if len(years) < 2:
+        return None, ()
+    t = view_change.table(run, sel.hs6, years[0], years[-1])
+    found = view_change.country(t, sel.importer, material=short)
+    spec = view_change.chart(t, key=sel.material, material=short, selected=sel.importer)
+    return spec.with_(headline=found, notes=spec.notes + tuple(f"{f.label}: {f.value}." for f in found)), found
 
 
 def with_scope(spec: ChartSpec, summary: dict) -> ChartSpec:

@@ -12,7 +12,8 @@ from ..fmt import pct, period_label
 from .spec import ChartSpec, Finding
 
 Runner = Callable[..., pd.DataFrame]
-EXPORT_SERIES_HS = ("850511", "280530")
+#: China's world export share on the Overview: magnets, rare-earth metals and compounds, titanium ores.
+EXPORT_SERIES_HS = ("850511", "280530", "284690", "261400")
 
 
 def production_concentration(conc: pd.DataFrame) -> ChartSpec:
@@ -31,14 +32,27 @@ def production_concentration(conc: pd.DataFrame) -> ChartSpec:
 
 
 def export_share_series(series: pd.DataFrame) -> ChartSpec:
-    """China's share of world export value of magnets and rare-earth metals since 2002."""
-    last = series[series["year"] == series["year"].max()].set_index("hs6")["china_export_share"]
+    """China's share of world export value of magnets, rare-earth metals and compounds and
+    titanium ores since 2002; the notes give each line's first and last year."""
+    y0, y1 = int(series["year"].min()), int(series["year"].max())
+    last = series[series["year"] == y1].set_index("hs6")["china_export_share"]
     mag = last.get("850511")
     title = (f"China ships {pct(mag)} of the world's permanent magnets" if mag is not None
              else "China's share of world exports")
+    raw = [f"{pct(last[h])} of {what}" for h, what in (("280530", "rare-earth metals"), ("284690", "compounds"))
+           if h in last.index]
+    if mag is not None and raw:  # it exports the finished product, far less of the raw material
+        title += f" but only {' and '.join(raw)} ({y1})"
+    notes = []
+    for hs6, g in series.sort_values("year").groupby("hs6", sort=False):
+        a, b = g.iloc[0], g.iloc[-1]
+        notes.append(f"HS {hs6} ({catalog.hs_codes().get(hs6, {}).get('description', '').split(',')[0]}): "
+                     f"China {pct(a['china_export_share'], 1)} of world export value in {int(a['year'])}, "
+                     f"{pct(b['china_export_share'], 1)} in {int(b['year'])}.")
     return ChartSpec("china-export-share", title,
-                     f"China's share of world export value, {int(series['year'].min())}–{int(series['year'].max())}",
-                     "CEPII BACI V202601", series, "export_share_series", tables=("trade_series",))
+                     f"China's share of world export value by HS line, {y0}–{y1}",
+                     "CEPII BACI V202601", series, "export_share_series", tables=("trade_series",),
+                     notes=tuple(notes))
 
 
 def control_timeline(events: pd.DataFrame) -> ChartSpec:

@@ -4,8 +4,8 @@
 -- Params: p_year (INTEGER); p_hs6_list (VARCHAR[] of HS 6-digit codes, NULL = every line);
 --         p_basis ('value' | 'quantity': what the shares measure); p_importer (ISO3, NULL = all);
 --         p_by_line (BOOLEAN: true = shares within each HS line, false = over the listed lines).
--- Output: importer (ISO3), line (hs6 when p_by_line, else NULL), supplier (ISO3 or 'ROW' = the
---         rest-of-world bucket, which counts in every denominator), value_usd (USD), quantity_t
+-- Output: importer (ISO3), line (hs6 when p_by_line, else NULL), supplier (ISO3; every supplier
+--         the source records, so shares are exact), value_usd (USD), quantity_t
 --         (t; null when not reported), n_hs6 (HS lines the supplier ships), source (text),
 --         amount (value_usd or quantity_t per p_basis), share (0-1 of the importer's amount,
 --         per line when p_by_line).
