@@ -202,9 +202,11 @@ def test_ranking_sorts_by_point_and_draws_the_range():
                                  top_n=10)
     fig = spec.figure()
     whisker = next(t for t in fig.data if t.type == "scatter" and t.error_x is not None and t.error_x.array is not None)
-    top = everyone.head(10).iloc[::-1]
-    shown = top if "JPN" in set(top["importer"]) else pd.concat(
-        [everyone[everyone["importer"] == "JPN"], top])
+    # the chart shows the 10 largest importers by value, ranked by the point estimate (JPN added if outside)
+    top = everyone.nlargest(10, "value_usd").sort_values(["china_share_total", "importer"], ascending=[False, True])
+    if "JPN" not in set(top["importer"]):
+        top = pd.concat([top, everyone[everyone["importer"] == "JPN"]])
+    shown = top.iloc[::-1]
     assert list(whisker.x) == pytest.approx(list(shown["china_share_total"]))
     assert list(whisker.error_x.array) == pytest.approx(list(shown["china_share_total_high"] - shown["china_share_total"]))
     assert list(whisker.error_x.arrayminus) == pytest.approx(list(shown["china_share_total"] - shown["china_share_total_low"]))
