@@ -32,7 +32,7 @@ as_of = a1.date_input("As of", dt.date.today(), key="cov_as_of",
 dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
 a2.caption(dates.caveat)
 c1, c2 = st.columns([1, 3])
-materials = scenarios.country_materials(run=ui.query)
+materials = ui.view(scenarios.country_materials, run=ui.query)
 material = c1.selectbox("Material", materials, key="cov_material",
                         index=materials.index("permanent_magnets") if "permanent_magnets" in materials else 0,
                         format_func=lambda m: mats[m].name,
@@ -52,7 +52,7 @@ start = s2.date_input("Start of the controls", scenarios.DEFAULT_START, key="cov
                       help="Month 0 of the regimes already in force by then. Default 4 April 2025 (MOFCOM/GAC "
                            "Announcement No. 18). A regime that comes into force later (such as a suspended one) "
                            "starts on its in-force date, never before it exists.")
-inputs = scenarios.country_inputs(material, industry_months=industry_months, run=ui.query)
+inputs = ui.view(scenarios.country_inputs, material, industry_months=industry_months, run=ui.query)
 holders = sorted((h for h in inputs["holder"].unique() if h != constants.CONTROLLER), key=catalog.country_name)
 target = scenarios.DEFAULT_BAN_TARGET
 if any(library[i].has("retargetable") for i in chosen if i in library):
@@ -77,6 +77,9 @@ if not chosen:
     ui.footer(["consumption", "trade_flows", "stockpiles"])
     st.stop()
 regs = dates.labelled(scenarios.choose(library, chosen, target=target, custom=custom))
+# results of built-in data and plain choices are computed once and shared; a custom regime (this
+# session's own) is computed for this session only
+compute = ui.view if not any(r in custom for r in chosen) else (lambda fn, *a, **k: fn(*a, **k))
 starts = dates.starts(regs, start)
 short = mats[material].short_name.lower()
 
@@ -85,7 +88,7 @@ short = mats[material].short_name.lower()
 picked = st.session_state.get("cov_country")
 user_t = st.session_state.get(f"cov_stock_t_{material}_{picked}") or 0.0
 stocks = {picked: float(user_t)} if picked and user_t > 0 else None
-table = scenarios.country_cover(material, regs, industry_months=industry_months, substitution=substitution,
+table = compute(scenarios.country_cover, material, regs, industry_months=industry_months, substitution=substitution,
                                 demand_factor=demand, stocks=stocks, run=ui.query)
 shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
@@ -104,13 +107,13 @@ stock_t = st.number_input(
     key=f"cov_stock_t_{material}_{country}",
     help="0 = use the assumption (industry inventory in months of use + any national stockpile target). "
          "A value in tonnes replaces this country's whole stock and is labelled evidence: user-set.")
-hold = scenarios.holder(country, material, industry_months=industry_months,
+hold = ui.view(scenarios.holder, country, material, industry_months=industry_months,
                         stocks={country: stock_t} if stock_t > 0 else None, run=ui.query)
 mine = table[table["holder"] == country]
 if hold.data_hint:
     st.warning(f"{cname}: {hold.data_hint}", icon=":material/warning:")
 else:
-    curves = scenarios.rundown(hold, regs, start=start, substitution=substitution, demand_factor=demand,
+    curves = compute(scenarios.rundown, hold, regs, start=start, substitution=substitution, demand_factor=demand,
                                starts=starts)
     ui.chart(view_cover.rundown(curves, country=country, material=short, material_id=material,
                                 reference_ids=regimes.flagged(library, "reference")))
@@ -154,7 +157,7 @@ if not hold.data_hint:
     which = st.selectbox("Regime for the sensitivity", [r.id for r in controlled], key="cov_tornado_regime",
                          format_func={r.id: r.name for r in regs}.get)
     reg = next(r for r in regs if r.id == which)
-    tornado = scenarios.sensitivity(hold, reg, substitution=substitution, demand_factor=demand)
+    tornado = compute(scenarios.sensitivity, hold, reg, substitution=substitution, demand_factor=demand)
     ui.chart(view_cover.tornado(tornado, country=country, material=short, material_id=material,
                                 regime_name=reg.name))
 

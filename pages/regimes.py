@@ -78,7 +78,7 @@ for reg in library.values():
                                                 for s in reg.sources))
         st.markdown("**Calibration**")
         st.text(reg.calibration)
-        st.download_button("Download YAML", regimes.regime_to_yaml(reg), file_name=f"{reg.id}.yml",
+        st.download_button("Download YAML", lambda reg=reg: regimes.regime_to_yaml(reg), file_name=f"{reg.id}.yml",
                            mime="application/yaml", key=f"yaml-{reg.id}", icon=":material/download:")
 
 # ---- editor: build, edit a custom regime rule by rule ---------------------------------------------
@@ -202,7 +202,7 @@ if current is not None:
         b3.button(f"Remove rule {n + 1}", key="ed_remove_rule", on_click=_remove_rule, args=(n,),
                   icon=":material/delete:")
     b4.write("")
-    b4.download_button("Download YAML", regimes.regime_to_yaml(current), file_name=f"{current.id}.yml",
+    b4.download_button("Download YAML", lambda: regimes.regime_to_yaml(current), file_name=f"{current.id}.yml",
                        mime="application/yaml", key="yaml-draft", icon=":material/download:")
 
 # ---- upload a regime as YAML (asks before replacing a regime of the same id) -------------------
@@ -301,14 +301,14 @@ else:
     rep = o1.selectbox("Importer with monthly data", have, key="obs_reporter",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
     events = ui.query("control_timeline", controller=constants.CONTROLLER)
-    ui.chart(view_observed.flows(observed.flows(rep, constants.MAGNETS, run=ui.query), events, reporter=rep,
+    ui.chart(view_observed.flows(ui.view(observed.flows, rep, constants.MAGNETS, run=ui.query), events, reporter=rep,
                                  material=constants.MAGNETS))
     refs = regimes.flagged(library, "reference")
-    bt = view_observed.backtest_frame(list(library.values()), rep, constants.MAGNETS, run=ui.query)
+    bt = ui.view(view_observed.backtest_frame, list(library.values()), rep, constants.MAGNETS, run=ui.query)
     ui.chart(view_observed.backtest(bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
     st.markdown("**Error of every regime against every importer's imports from China** (mean absolute error of "
                 f"the ratio to baseline, first {observed.ERROR_MONTHS} months; 0 = the regime matched every month)")
-    st.dataframe(view_observed.error_table(library, have, constants.MAGNETS, run=ui.query), hide_index=True,
+    st.dataframe(ui.view(view_observed.error_table, library, have, constants.MAGNETS, run=ui.query), hide_index=True,
                  width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f")
                                                  for c in (f"{catalog.country_name(h)} ({h})" for h in have)})
     months = bt.drop_duplicates("period")[["period", "observed_t", "baseline_t", "observed_ratio",
@@ -320,14 +320,14 @@ else:
                                 "observed_ratio": st.column_config.NumberColumn("ratio to baseline", format="%.2f"),
                                 "implied_approval_rate": st.column_config.NumberColumn("implied approval rate",
                                                                                        format="%.2f")})
-    cal = observed.calibrated_regime(rep, constants.MAGNETS, run=ui.query, taken=list(library))
+    cal = ui.view(observed.calibrated_regime, rep, constants.MAGNETS, run=ui.query, taken=list(library))
     c1, c2, _ = st.columns([2, 1, 2])
     if c1.button(f"Use “{cal.name}” as a regime", key=f"obs_calibrate_{rep}", icon=":material/add:",
                  help="Adds the calibrated regime to this session's custom regimes: Months of cover and the other "
                       "pages that take custom regimes offer it."):
         custom[cal.id] = cal
         st.session_state["obs_calibrated_ok"] = cal.id
-    c2.download_button("Download its YAML", regimes.regime_to_yaml(cal), file_name=f"{cal.id}.yml",
+    c2.download_button("Download its YAML", lambda: regimes.regime_to_yaml(cal), file_name=f"{cal.id}.yml",
                        mime="application/yaml", key=f"obs_yaml_{rep}", icon=":material/download:")
     if st.session_state.get("obs_calibrated_ok") in custom:
         st.success(f"{custom[st.session_state['obs_calibrated_ok']].name} is in this session's custom regimes "

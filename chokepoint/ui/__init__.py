@@ -5,6 +5,7 @@ The only package module that imports streamlit. Query results are cached by plai
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -64,8 +65,28 @@ def query(name: str, **params) -> pd.DataFrame:
     return df.copy()
 
 
+def _frame_digest(df: pd.DataFrame) -> str:
+    try:
+        rows = pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes()
+    except (TypeError, ValueError):   # cells holding lists: hash their text
+        rows = df.to_json(orient="split", date_format="iso", default_handler=str).encode()
+    cols = repr([(str(c), str(t)) for c, t in df.dtypes.items()]).encode()
+    return hashlib.sha256(cols + rows).hexdigest()
+
+
 def _plain(x: object) -> str:
-    """A stable text key for a view argument (a callable by its name, not its address)."""
+    """A stable, complete text key for a view argument: a callable by its name (not its address),
+    a data frame by a digest of its whole content (its repr is cut), dataclasses, sequences and
+    mappings by their parts."""
+    if isinstance(x, pd.DataFrame):
+        return f"frame:{_frame_digest(x)}"
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (f"{type(x).__qualname__}("
+                + ",".join(f"{f.name}={_plain(getattr(x, f.name))}" for f in dataclasses.fields(x)) + ")")
+    if isinstance(x, (list, tuple)):
+        return "[" + ",".join(_plain(i) for i in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in x.items()) + "}"
     if callable(x) and hasattr(x, "__qualname__"):
         return f"{getattr(x, '__module__', '')}.{x.__qualname__}"
     return repr(x)
