@@ -49,11 +49,15 @@ MAX_PROBLEMS = 20
 ACTIONS = ("imposed", "suspended", "lifted")
 IN_FORCE, SUSPENDED, EXPIRED, HISTORICAL, NOT_YET, SCENARIO = (
     "in force", "suspended", "expired", "historical", "not yet in force", "scenario")
-STATUSES = (IN_FORCE, SUSPENDED, EXPIRED, HISTORICAL, NOT_YET, SCENARIO)
+#: In force only because a suspension's scheduled end has passed, and that end lies after the
+#: timeline's latest event: no source says whether it ended or was extended. Not counted as in
+#: force (defaults and headlines leave it out) and labelled as unconfirmed.
+SCHEDULED = "in force per schedule (unconfirmed)"
+STATUSES = (IN_FORCE, SUSPENDED, EXPIRED, HISTORICAL, NOT_YET, SCENARIO, SCHEDULED)
 #: The prefix a regime's name gets when it is not in force on the as-of date (``label``); a prefix,
 #: not a suffix, so that short names (the text before " (") keep it.
 PREFIX = {SCENARIO: "Scenario: ", SUSPENDED: "Suspended: ", EXPIRED: "Expired: ", HISTORICAL: "Lifted: ",
-          NOT_YET: "Not yet in force: "}
+          NOT_YET: "Not yet in force: ", SCHEDULED: "Unconfirmed: "}
 REQUIRED = ("date", "regime", "action", "measure", "source")
 OPTIONAL = ("until", "url", "note", "checked")
 COLUMNS = REQUIRED + OPTIONAL
@@ -340,8 +344,13 @@ class Timeline:
             basis, until = [susp.describe()], susp.until
         else:
             basis = [e.describe() for e in past if e.action == "imposed"]
-            basis += [f"suspension ended {e.until:%d %b %Y} per the timeline: {e.describe()}"
-                      for e in past if e.action == "suspended" and e.until and e.until <= as_of]
+            ended = [e for e in past if e.action == "suspended" and e.until and e.until <= as_of]
+            basis += [f"suspension ended {e.until:%d %b %Y} per the timeline: {e.describe()}" for e in ended]
+            latest = self.last_event
+            if latest is not None and any(e.until is not None and e.until > latest for e in ended):
+                state = SCHEDULED   # nothing after the latest event says the suspension really ended
+                basis.append(f"the timeline's latest event is dated {latest:%d %b %Y}: whether the suspension "
+                             "ended as scheduled or was extended is not in it")
         return Status(regime_id, state, as_of, imposed[0].date if imposed else None, min(ends) if ends else None,
                       until, self.in_force_from(regime_id, as_of), tuple(basis))
 

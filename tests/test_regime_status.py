@@ -60,8 +60,9 @@ def test_timeline_events_are_on_the_control_timeline():
     ("2025-10-20", rs.IN_FORCE, rs.NOT_YET),        # October measures announced, not yet effective
     ("2025-12-01", rs.IN_FORCE, rs.SUSPENDED),      # No. 70 suspension
     ("2026-11-09", rs.IN_FORCE, rs.SUSPENDED),      # last day of the suspension
-    ("2026-11-10", rs.IN_FORCE, rs.IN_FORCE),       # the suspension's scheduled end (per the timeline)
-    ("2026-12-01", rs.IN_FORCE, rs.IN_FORCE),
+    # the suspension's scheduled end: after the timeline's latest event, so in force only per schedule
+    ("2026-11-10", rs.IN_FORCE, rs.SCHEDULED),
+    ("2026-12-01", rs.IN_FORCE, rs.SCHEDULED),
 ])
 def test_status_on_dates(lib, tl, day, apr, oct_):
     st = rs.statuses(lib, D(day), tl)
@@ -77,6 +78,13 @@ def test_status_dates_and_basis(tl):
     assert "No. 70" in s.basis[0]
     after = tl.status(OCT, D("2026-12-01"))
     assert any("suspension ended 10 Nov 2026" in b for b in after.basis)
+    assert any("ended as scheduled or was extended is not in it" in b for b in after.basis)
+    assert not after.in_force and rs.label_name("October 2025 expansion", after) == "Unconfirmed: October 2025 expansion"
+    # an event after the scheduled end confirms it: a user's record that the measures apply again
+    confirmed = tl.merged(rs.parse_events("date,regime,action,measure,source\n"
+                                          "2026-11-10,oct-2025-expansion,imposed,Measures apply again,Test\n",
+                                          known=[OCT]))
+    assert confirmed.status(OCT, D("2026-12-01")).status == rs.IN_FORCE
 
 
 def test_user_events_lift_and_expire(lib, tl):
@@ -117,7 +125,7 @@ def test_labels_and_defaults(lib, tl):
     assert rs.label(lib[APR], st[APR]).name == lib[APR].name
     assert rs.default_ids(lib, st) == [APR, "baseline"]
     st2 = rs.statuses(lib, D("2026-12-01"), tl)
-    assert rs.default_ids(lib, st2) == [APR, OCT, "baseline"]
+    assert rs.default_ids(lib, st2) == [APR, "baseline"]      # the October regime is unconfirmed then
 
 
 # ---------------------------------------------------------------------------- bad events files
@@ -179,7 +187,7 @@ def test_cli_regimes_list_as_of(tmp_path):
     assert "last updated" in doc[APR]["timeline_note"] and doc[APR]["timeline_last_updated"]
     later = {r["id"]: r for r in json.loads(cli("regimes", "list", "--format", "json", "--as-of",
                                                 "2026-12-01").stdout)}
-    assert later[OCT]["status"] == "in force"
+    assert later[OCT]["status"] == "in force per schedule (unconfirmed)"
     ev = tmp_path / "ev.csv"
     ev.write_text("date,regime,action,measure,source,until\n"
                   "2026-11-09,oct-2025-expansion,suspended,Extension,Test,2027-11-10\n")
