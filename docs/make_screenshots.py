@@ -36,7 +36,8 @@ def shoot(out: Path, *, full_page: bool = False) -> list[Path]:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                # Streamlit scrolls inside its own container, so "the whole page" is a tall viewport
+                page = browser.new_page(viewport={"width": 1440, "height": 7000 if full_page else 900})
                 for name, path, _title in PAGES:
                     page.goto(f"{server.url}/{path}")
                     page.wait_for_selector("h1", timeout=60_000)
@@ -46,7 +47,7 @@ def shoot(out: Path, *, full_page: bool = False) -> list[Path]:
                         pass
                     page.wait_for_timeout(1500)   # let plotly finish its transitions
                     target = out / f"{name}.png"
-                    page.screenshot(path=str(target), full_page=full_page, timeout=120_000)
+                    page.screenshot(path=str(target), timeout=120_000)
                     shots.append(target)
                 browser.close()
         finally:

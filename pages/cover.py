@@ -94,8 +94,11 @@ shown = table[table["holder"] != constants.CONTROLLER]
 country = st.selectbox("Country for the detail below", holders,
                        index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+every = st.toggle(f"Show every importer ({shown['holder'].nunique()}, down to a few kilograms a year)",
+                  key="cov_every", help="By default the heatmap shows the largest importers that together take "
+                                        f"{view_cover.MAJOR_SHARE:.0%} of world use.")
 ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country,
-                            in_force=dates.in_force(regs), as_of=dates.as_of))
+                            in_force=dates.in_force(regs), as_of=dates.as_of, every_importer=every))
 st.markdown("**What each country's stock rests on** (shown beside every result below):\n"
             + "\n".join("- " + line for line in view_stock.lines(shown)))
 

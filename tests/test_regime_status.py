@@ -235,7 +235,7 @@ def test_heatmap_headline_uses_in_force_regimes(lib, tl, magnet_rows):
     on = regime_dates.on(D("2025-12-01"), timeline=tl)
     rows = magnet_rows.assign(regime_name=magnet_rows["regime"].map(
         {r.id: r.name for r in on.labelled([lib[APR], lib[OCT], lib["baseline"]])}))
-    spec = view_cover.heatmap(rows, material="magnets", material_id="permanent_magnets",
+    spec = view_cover.heatmap(rows, material="magnets", material_id="permanent_magnets", every_importer=True,
                               in_force=on.in_force([lib[APR], lib[OCT], lib["baseline"]]), as_of=on.as_of)
     assert spec.title.startswith("Under April 2025 licensing (in force on 1 Dec 2025), ")
     k_apr = view_cover.runout_count(rows[rows["regime"] == APR])[1]
@@ -296,3 +296,19 @@ def test_company_results_start_each_regime_from_its_date(lib, tl):
         assert r["runout_date"] >= starts[r["regime"]]
     assert (ex["regime"] == OCT).any()
     assert set(out.loc[out["regime"] == OCT, "regime_name"]) == {"Suspended: " + lib[OCT].name}
+
+
+def test_heatmap_shows_the_importers_that_take_98_percent_of_use(magnet_rows):
+    """Every importer is in the full bilateral data, down to a few kilograms: by default the heatmap
+    (and its headline) keeps the largest users that together take 98% of use, plus the selected one."""
+    from chokepoint.views import cover as view_cover
+    rows = magnet_rows[magnet_rows["regime"] == APR]
+    use = rows.set_index("holder")["use_t_per_month"].fillna(0).sort_values(ascending=False)
+    share = use.cumsum() / use.sum()
+    expected = set(share.index[: int((share < 0.98).sum()) + 1])
+    spec = view_cover.heatmap(rows, material="magnets", material_id="permanent_magnets", selected="TON")
+    assert set(spec.data["holder"]) == expected | {"TON"}
+    assert use[list(expected)].sum() / use.sum() >= 0.98 and len(expected) < len(use)
+    assert f"largest of {len(use)} importers" in spec.subtitle
+    k = view_cover.runout_count(spec.data)[1]
+    assert f"{k} of {len(expected) + 1} importers" in spec.title

@@ -31,6 +31,7 @@ SOURCE_ANNOTATION = "source"   # the name of the source-line annotation (a slide
 
 
 TEMPLATE = "chokepoint"
+TITLE_CHARS = 95   # a finding title's line at 18 px in a half-width-or-wider chart (and 16:9 exports)
 
 
 def house_template() -> go.layout.Template:
@@ -72,12 +73,14 @@ def style(fig: go.Figure, spec: ChartSpec, *, height: int = 420, wrap_subtitle: 
     stamp = dt.date.today().isoformat()
     lines = wrap(f"Source: {spec.source} · Chokepoint, {stamp}", 110)
     subtitle = wrap_br(spec.subtitle, wrap_subtitle) if wrap_subtitle else markup(spec.subtitle)
+    title = wrap(spec.title, TITLE_CHARS)          # a long finding wraps instead of running off the chart
+    sub_lines = subtitle.count("<br>") + 1
     fig.update_layout(
-        title=dict(text=f"<b>{spec.title}</b><br><span style='font-size:13px;color:#555'>{subtitle}</span>",
+        title=dict(text=f"<b>{'<br>'.join(title)}</b><br><span style='font-size:13px;color:#555'>{subtitle}</span>",
                    x=0.0, xanchor="left", y=0.97, yanchor="top", font=dict(size=18)),
         font=dict(family=FONT, size=13, color="#222"),
-        height=height,
-        margin=dict(l=60, r=30, t=90, b=70 + 14 * len(lines)),
+        height=height + 24 * (len(title) - 1),
+        margin=dict(l=60, r=30, t=max(90, 40 + 24 * len(title) + 17 * sub_lines), b=70 + 14 * len(lines)),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
         colorway=PALETTE,
     )

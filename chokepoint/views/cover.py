@@ -33,13 +33,34 @@ def runout_count(rows: pd.DataFrame, within: int = RUNOUT_WINDOW) -> tuple[str |
     return None, 0, n
 
 
+MAJOR_SHARE = 0.98   # the heatmap's default: the largest users that together take 98% of world use
+
+
+def major(rows: pd.DataFrame, share: float = MAJOR_SHARE, keep: str | None = None) -> pd.DataFrame:
+    """The rows of the largest users (by ``use_t_per_month``) that together take ``share`` of the
+    use of everyone in ``rows`` (plus ``keep``, the selected country): the full bilateral data lists
+    every importer down to a few kilograms, whose months of cover would bury the ones that matter."""
+    use = rows.drop_duplicates("holder").set_index("holder")["use_t_per_month"].fillna(0).sort_values(ascending=False)
+    if use.sum() <= 0:
+        return rows
+    cum = use.cumsum() / use.sum()
+    chosen = set(cum.index[: int((cum < share).sum()) + 1]) | ({keep} if keep else set())
+    return rows[rows["holder"].isin(chosen)]
+
+
 def heatmap(rows: pd.DataFrame, *, material: str, material_id: str, selected: str | None = None,
             excluded: str = "China (the controller) is not shown", notes: tuple[str, ...] = (),
-            in_force: Collection[str] | None = None, as_of: dt.date | None = None) -> ChartSpec:
-    """Country x regime months of cover (scenarios.country_cover rows); the title says how many
-    importers run out within 6 months under the worst regime -- among the regimes ``in_force`` on
-    ``as_of`` when given (a suspended measure or a scenario never makes the headline while a
-    measure in force is shown)."""
+            in_force: Collection[str] | None = None, as_of: dt.date | None = None,
+            every_importer: bool = False) -> ChartSpec:
+    """Country x regime months of cover (scenarios.country_cover rows) of the largest users that
+    together take 98% of world use (``every_importer``: all of them); the title says how many run
+    out within 6 months under the worst regime -- among the regimes ``in_force`` on ``as_of`` when
+    given (a suspended measure or a scenario never makes the headline while a measure in force is shown)."""
+    everyone = rows["holder"].nunique()
+    if not every_importer:
+        rows = major(rows, keep=selected)
+        excluded += (f"; the {rows['holder'].nunique()} largest of {everyone} importers, "
+                     f"{MAJOR_SHARE:.0%} of their use")
     names = dict(zip(rows["regime"], rows["regime_name"]))
     hmax = int(rows["horizon_months"].max()) if len(rows) else 36
     counted = rows if in_force is None else rows[rows["regime"].isin(list(in_force))]
