@@ -10,7 +10,6 @@ Needs Debian's Chromium (/usr/bin/chromium) and the playwright package (requirem
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ PAGES = [("overview", "", "Overview"), ("exposure", "exposure", "Exposure"),
          ("regimes", "regimes", "Control regimes"), ("briefing", "briefing", "Briefing"),
          ("data_methods", "data_methods", "Data and methods")]
 README_SHOTS = {"overview": "screenshot-overview.png", "cover": "screenshot-cover.png"}
+README_HEIGHT = 1750   # the README images: the first 1750 px of the whole page (controls and first chart)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -61,12 +61,14 @@ def main() -> None:
     ap.add_argument("--readme", action="store_true", help="also refresh the README's images in docs/")
     ap.add_argument("--full-page", action="store_true", help="the whole scrolled page, not the first screen")
     args = ap.parse_args()
-    shots = shoot(args.out, full_page=args.full_page)
+    shots = shoot(args.out, full_page=args.full_page or args.readme)
     for s in shots:
         print(s)
     if args.readme:
+        from PIL import Image  # (pillow comes with streamlit)
         for name, file in README_SHOTS.items():
-            shutil.copyfile(args.out / f"{name}.png", ROOT / "docs" / file)
+            with Image.open(args.out / f"{name}.png") as im:
+                im.crop((0, 0, im.width, min(im.height, README_HEIGHT))).save(ROOT / "docs" / file, optimize=True)
             print("README image:", ROOT / "docs" / file)
 
 
