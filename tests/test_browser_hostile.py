@@ -105,8 +105,10 @@ def test_rename_then_delete_removes_exactly_that_snapshot(page, server, tmp_path
     delete = page.get_by_role("button", name="Delete 'Zulu renamed'")
     expect(delete).to_be_disabled()                       # asks to confirm, naming the snapshot
     page.get_by_text("Yes, delete 'Zulu renamed'").click()
-    expect(delete).to_be_enabled()
-    delete.click()
+    # while the rerun runs, the previous (disabled) button can still be in the page beside the new one
+    enabled = page.locator("button:not([disabled])", has_text="Delete 'Zulu renamed'")
+    expect(enabled).to_have_count(1, timeout=60_000)
+    enabled.click()
     page.get_by_text("Snapshot 'Zulu renamed' deleted.").wait_for()
 
     after = content()
