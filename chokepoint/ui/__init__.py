@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -92,9 +93,14 @@ def _plain(x: object) -> str:
     return repr(x)
 
 
+#: The computation behind the cached call being made in this thread: cached functions take plain
+#: keys only (tests/test_isolation.py), so the call itself is handed over here, never hashed or stored.
+_pending = threading.local()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_view(name: str, data_dir: str, key: str, _fn, _args: tuple, _kwargs: dict):
-    return _fn(*_args, **_kwargs)
+def _cached_view(name: str, data_dir: str, key: str):
+    return _pending.compute()
 
 
 def view(fn, *args, **kwargs):
@@ -102,7 +108,11 @@ def view(fn, *args, **kwargs):
     arguments and dataset and shared by sessions (each gets its own copy). Only for arguments
     that are not a user's data: a company's holdings or a custom regime never go through here."""
     key = "|".join(_plain(a) for a in args) + "|" + "|".join(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))
-    return _cached_view(f"{fn.__module__}.{fn.__qualname__}", data_dir(), key, fn, args, kwargs)
+    _pending.compute = lambda: fn(*args, **kwargs)
+    try:
+        return _cached_view(f"{fn.__module__}.{fn.__qualname__}", data_dir(), hashlib.sha256(key.encode()).hexdigest())
+    finally:
+        _pending.compute = None
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -158,8 +168,8 @@ def _spec_key(spec: ChartSpec) -> tuple | None:
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _public_figure(_spec: ChartSpec, key: tuple) -> go.Figure:
-    return _spec.figure()
+def _public_figure(key: str) -> go.Figure:
+    return _pending.draw()
 
 
 def figure(spec: ChartSpec, *, public: bool = True) -> go.Figure:
@@ -168,7 +178,13 @@ def figure(spec: ChartSpec, *, public: bool = True) -> go.Figure:
     nothing); a figure of a user's data is drawn for that session only, never kept. Figures are
     treated as read-only after drawing (exports copy them)."""
     key = _spec_key(spec) if public else None
-    return spec.figure() if key is None else _public_figure(spec, key)
+    if key is None:
+        return spec.figure()
+    _pending.draw = spec.figure
+    try:
+        return _public_figure(hashlib.sha256(repr(key).encode()).hexdigest())
+    finally:
+        _pending.draw = None
 
 
 def chart(spec: ChartSpec, *, data_note: str | None = None) -> None:
