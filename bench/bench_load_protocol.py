@@ -48,6 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: INVENTED values (the same 3-row file as bench/bench_load.py): S0 = 300 t, U = 100 t/month, 80% China
+UPLOADER = "Stockpile CSV or Excel workbook (max 25 MB)"   # the company page's uploader, by its label
+
 CSV = (b"site,site_country,material,on_hand,monthly_use,supplier_country,supplier_share\n"
        b"INVENTED load plant,DE,Dysprosium oxide,300,100,CN,80%\n"
        b"INVENTED load plant,DE,Dysprosium oxide,,,AU,20%\n"
@@ -271,7 +273,7 @@ async def journey(base_url: str, k: int, hold: asyncio.Event | None = None,
             times["cover_stock"] = (await s.set_widget("slider", "Industry inventory (months of use)",
                                                        double_array_value=[value])).seconds
             times["company"] = (await s.rerun(PAGES["company"])).seconds
-            times["upload"] = (await s.upload("Stockpile CSV (max 25 MB)", f"load-{k}.csv", CSV)).seconds
+            times["upload"] = (await s.upload(UPLOADER, f"load-{k}.csv", CSV)).seconds
             times["what_if"] = (await s.set_widget("number_input", "Amount", double_value=2.0 + k % 3)).seconds
             secs, body = await s.download("CSV", fragment=True)
             if b"INVENTED load plant" not in body:
@@ -296,7 +298,7 @@ async def warm_reruns(base_url: str, reruns: int, pid: int | None = None) -> dic
         for name, page in PAGES.items():
             await s.rerun(page)
             if name == "company":                       # a company page with an upload: the heavy case
-                await s.upload("Stockpile CSV (max 25 MB)", "warm.csv", CSV)
+                await s.upload(UPLOADER, "warm.csv", CSV)
             c0 = cpu_s(pid) if pid else 0.0
             xs = [(await s.rerun()).seconds for _ in range(reruns)]
             out[name] = (xs, (cpu_s(pid) - c0) / max(reruns, 1) if pid else float("nan"))
