@@ -31,7 +31,7 @@ SOURCE_ANNOTATION = "source"   # the name of the source-line annotation (a slide
 
 
 TEMPLATE = "chokepoint"
-TITLE_CHARS = 95   # a finding title's line at 18 px in a half-width-or-wider chart (and 16:9 exports)
+TITLE_CHARS = 110   # a finding title's line at 18 px in a half-width-or-wider chart (and 16:9 exports)
 
 
 def house_template() -> go.layout.Template:
