@@ -28,11 +28,19 @@ async def _change_country(url: str):
         return first, changed, pick, list(s.headings), missing
 
 
+
+def _run(coro):
+    """asyncio.run in a thread of its own: a browser test earlier in the session (playwright's sync
+    API) can leave an event loop running in this thread, and asyncio.run refuses to nest."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 def test_protocol_sessions_run_the_journey_and_drive_widgets(tmp_path):
     server = Server(tmp_path)
     try:
-        res = asyncio.run(blp.journey(server.url, 0))
-        first, changed, pick, headings, missing = asyncio.run(_change_country(server.url))
+        res = _run(blp.journey(server.url, 0))
+        first, changed, pick, headings, missing = _run(_change_country(server.url))
     finally:
         server.stop()
     assert res["errors"] == []
