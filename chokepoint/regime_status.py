@@ -38,13 +38,12 @@ from typing import Any
 
 import yaml
 
-from .regimes import LIBRARY_DIR, Regime
+from .regimes import LIBRARY_DIR, ProblemsError, Regime
 from .safe_input import InputError, decode_text, load_yaml, read_capped, show
 
 TIMELINE_FILE = LIBRARY_DIR / "timeline.csv"
 MAX_EVENTS_BYTES = 1 << 20
 MAX_EVENTS = 5_000
-MAX_PROBLEMS = 20
 
 ACTIONS = ("imposed", "suspended", "lifted")
 IN_FORCE, SUSPENDED, EXPIRED, HISTORICAL, NOT_YET, SCENARIO = (
@@ -63,21 +62,10 @@ OPTIONAL = ("until", "url", "note", "checked")
 COLUMNS = REQUIRED + OPTIONAL
 
 
-class EventsError(ValueError):
+class EventsError(ProblemsError):
     """An events file that cannot be used; ``problems`` lists each as ``line N: field: message``."""
 
-    def __init__(self, problems: Sequence[str], where: str | None = None):
-        self.problems = list(problems)
-        if len(self.problems) > MAX_PROBLEMS:
-            self.problems = self.problems[:MAX_PROBLEMS] + [f"... and {len(self.problems) - MAX_PROBLEMS} more problem(s)"]
-        self.where = where
-        head = f"{where}: " if where else ""
-        if len(self.problems) == 1:
-            msg = head + self.problems[0]
-        else:
-            msg = f"{head}{len(self.problems)} problems (nothing was added):\n" + "\n".join(
-                f"  - {p}" for p in self.problems)
-        super().__init__(msg)
+    AFTER_COUNT = " (nothing was added)"
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,11 @@ FLAGS = {
 }
 
 
-class RegimeError(ValueError):
-    """A regime that cannot be used. ``problems`` lists every problem as ``path: message``."""
+class ProblemsError(ValueError):
+    """A user file with one or more problems: one line for one problem, else a count line (plus
+    ``AFTER_COUNT``) and one line per problem, at most ``MAX_PROBLEMS`` listed."""
+
+    AFTER_COUNT = ""
 
     def __init__(self, problems: Sequence[str], where: str | None = None):
         self.problems = list(problems)
@@ -71,8 +74,13 @@ class RegimeError(ValueError):
         if len(self.problems) == 1:
             msg = head + self.problems[0]
         else:
-            msg = f"{head}{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"{head}{len(self.problems)} problems{self.AFTER_COUNT}:\n" + "\n".join(
+                f"  - {p}" for p in self.problems)
         super().__init__(msg)
+
+
+class RegimeError(ProblemsError):
+    """A regime that cannot be used. ``problems`` lists every problem as ``path: message``."""
 
 
 # ------------------------------------------------------------------------------------ model
