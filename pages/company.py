@@ -203,13 +203,14 @@ if up is not None and up.file_id not in uploads:
     uploads[up.file_id] = {"raw": raw, "name": up.name, "sheets": sheets, "sheet": sheets[0] if sheets else None,
                            "result": stockpile_xlsx.parse_stockpile_file(raw, filename=up.name)}
     ss["company_active"] = ("upload", up.file_id)
-    ss.pop("company_sheet", None)
 elif up is None and ss.get("company_active", ("",))[0] == "upload":
     uploads.clear()
     ss.pop("company_active", None)
 if up is not None and len(uploads.get(up.file_id, {}).get("sheets") or []) > 1:   # a workbook: which sheet
     cur = uploads[up.file_id]
-    sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key="company_sheet",
+    # keyed by the upload: a new workbook gets a fresh picker (a reused key could keep showing the previous
+    # file's sheet in the browser while the server reads the first sheet, so picking it again did nothing)
+    sheet = st.selectbox("Sheet of the workbook", cur["sheets"], key=f"company_sheet_{up.file_id}",
                          help="The sheet that holds the stockpile table (header in row 1).")
     if sheet != cur["sheet"]:
         cur.update(sheet=sheet, result=stockpile_xlsx.parse_stockpile_file(cur["raw"], filename=cur["name"],

@@ -82,7 +82,8 @@ def test_xlsx_upload_chosen_sheet_gives_the_csv_results(ws_env):
     assert not at.exception, at.exception
     # the first sheet has no stockpile table: its error, and a sheet picker
     assert at.error and "no known column names in row 1" in at.error[0].value
-    at.selectbox(key="company_sheet").set_value("Stock").run()
+    picker = next(w for w in at.selectbox if w.label == "Sheet of the workbook")
+    picker.set_value("Stock").run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "Detected: **Excel workbook (.xlsx), sheet 'Stock'" in text
