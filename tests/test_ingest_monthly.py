@@ -4,12 +4,14 @@ Fixtures: tests/fixtures/monthly/ — INVENTED numbers in the real public layout
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import yaml
 
@@ -104,6 +106,29 @@ def test_observed_and_backtest_read_the_ingested_months(home, capsys):
 def test_each_layout_alone(home, files, reporters):
     res = ingest.ingest_monthly(files, data_dir=home, progress=quiet)
     assert {k[1] for k in rows(res.path)} == reporters
+
+
+def test_gzipped_comtrade_download(home, tmp_path):
+    gz = tmp_path / (COMTRADE.name + ".gz")
+    gz.write_bytes(gzip.compress(COMTRADE.read_bytes()))
+    res = ingest.ingest_monthly([gz], data_dir=home, progress=quiet)
+    assert rows(res.path)[("2025-04", "IND", "CHN", "import", "850511")] == (10.0, 450_000.0, 450_000.0, "USD")
+    meta = yaml.safe_load((res.path / "dataset.yml").read_text())
+    assert meta["files"][0]["rows"] == 9 and meta["files"][0]["sha256"] == hashlib.sha256(gz.read_bytes()).hexdigest()
+
+
+def test_page_view_says_a_sterling_series_has_no_dollars(home):
+    from chokepoint import db, observed
+    from chokepoint.views import observed as view
+    res = ingest.ingest_monthly([HMRC, HMRC_LOOKUP], data_dir=home, progress=quiet)
+
+    def run(name, **params):
+        return db.run_query(name, data_dir=res.path, **params)
+    frame = observed.flows("GBR", "permanent_magnets", run=run)
+    assert frame["value_usd"].isna().all() and frame["quantity_t"].notna().all()
+    spec = view.flows(frame, pd.DataFrame(columns=["date", "materials", "measure"]), reporter="GBR", material="permanent_magnets")
+    assert any("not in US dollars" in n for n in spec.notes)
+    assert not any("converted from GBP" in n for n in spec.notes)
 
 
 def _break(tmp_path, home, name: str, text: str | bytes, others: list[Path]) -> ingest.IngestError:

@@ -40,6 +40,7 @@ from .common import (
     stderr_progress,
     to_iso3,
 )
+from .comtrade import _digest
 from .derive import SQL_DIR
 from .guard import MAX_SIDE_BYTES, refuse_empty, year_bounds
 from .monthly_layouts import (
@@ -101,7 +102,7 @@ def ingest_monthly(paths: list[str | Path] | str | Path, data_dir: str | Path | 
     for fid, tf in enumerate(got.trade):
         t = Timer()
         kept = _load(con, tf, fid)
-        d = digests[tf.path].get()
+        d = _digest(tf.path) if tf.path.suffix == ".gz" else digests[tf.path].get()   # rows of the text
         got.file_meta.append({"name": tf.path.name, "layout": tf.layout, "sha256": d.sha256, "bytes": d.bytes,
                               "rows": max(d.lines - 1, 0), "rows_catalogue_hs": int(kept)})
         progress(f"[{fid + 1}/{len(got.trade)}] {tf.path.name} ({tf.layout}): {fmt_rows(max(d.lines - 1, 0))} rows "
