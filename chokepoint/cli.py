@@ -482,10 +482,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data-dir", default=str(dataset.DATA), help="dataset folder (default: data/)")
     e.set_defaults(func=cmd_exposure)
 
-    g = sub.add_parser("ingest", help="ingest a BACI release or UN Comtrade CSV downloads (or list datasets)")
-    g.add_argument("kind", choices=["baci", "comtrade", "list", "sync"])
+    g = sub.add_parser("ingest", help="ingest a BACI release, UN Comtrade CSV downloads or monthly customs "
+                                      "files (or list datasets)")
+    g.add_argument("kind", choices=["baci", "comtrade", "monthly", "list", "sync"])
     g.add_argument("paths", nargs="*", metavar="PATH",
-                   help="baci: a release zip or folder; comtrade: one or more CSV files; "
+                   help="baci: a release zip or folder; comtrade: one or more CSV files; monthly: HMRC OTS, "
+                        "Comex Stat (IMP_/EXP_YYYY.csv) or UN Comtrade monthly CSVs, with HMRC's country lookup "
+                        "or Comex Stat's PAIS.csv when the files use those codes; "
                         "sync: a dataset folder from another host's data home (copied whole, then swapped in)")
     g.add_argument("--data-dir", default=None,
                    help="data home for ingested datasets (default: $CHOKEPOINT_DATA_HOME or the user data dir)")

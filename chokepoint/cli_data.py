@@ -33,7 +33,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Ingest a BACI release or UN Comtrade downloads into a dataset folder; or list datasets."""
+    """Ingest a BACI release, UN Comtrade downloads or monthly customs files into a dataset folder;
+    or list datasets."""
     from . import ingest
 
     if args.kind == "list":
@@ -61,13 +62,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         if args.kind == "baci":
             res = ingest.ingest_baci(args.paths[0], data_dir=args.data_dir, progress=bar)
+        elif args.kind == "monthly":
+            res = ingest.ingest_monthly(args.paths, data_dir=args.data_dir)
         else:
             res = ingest.ingest_comtrade(args.paths, data_dir=args.data_dir)
     except ingest.IngestError as e:
         raise _usage(str(e)) from None
     finally:
         bar.close()
-    print(f"{res.name}: {res.rows:,} flows, years {', '.join(map(str, res.years)) or '-'} -> {res.path}")
+    what = "monthly rows" if args.kind == "monthly" else "flows"
+    print(f"{res.name}: {res.rows:,} {what}, years {', '.join(map(str, res.years)) or '-'} -> {res.path}")
+    if args.kind == "monthly":
+        print(f"read it with: observed|backtest ... --data-dir {res.path}")
     return 0
 
 

@@ -28,6 +28,23 @@ def _partner(text: str | None) -> str | None:
     return catalog.country_iso3(text)
 
 
+def _num(x: float, digits: int) -> float | None:
+    """A rounded number for JSON; None for an empty value (NaN is not JSON)."""
+    return None if pd.isna(x) else round(float(x), digits)
+
+
+def _value_basis(reporter: str, data_dir: str | Path) -> str:
+    """What value_usd is for a reporter: the built-in extract's note, or what an ingest of monthly
+    files recorded in its dataset.yml (HMRC: not in USD, pounds sterling are never converted)."""
+    folder = Path(data_dir).expanduser().resolve()
+    meta_file = folder / "dataset.yml"
+    if (folder / "observed_monthly.parquet").is_file() and folder != dataset.DATA.resolve() and meta_file.is_file():
+        import yaml
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+        return str((meta.get("value_basis") or {}).get(reporter, "as recorded in the dataset's source column"))
+    return observed.VALUE_BASIS.get(reporter, "USD as published")
+
+
 def cmd_observed(args: argparse.Namespace) -> int:
     """One row per month of a reporter's imports of a material: tonnes, USD, baseline and ratio."""
     from . import regimes, scenarios
@@ -54,11 +71,11 @@ def cmd_observed(args: argparse.Namespace) -> int:
     doc = {
         "reporter": rep, "reporter_name": catalog.country_name(rep), "material": mat, "flow": "import",
         "partner": partner or "all", "unit": {"quantity_t": "t per month", "value_usd": "USD per month"},
-        "value_basis": observed.VALUE_BASIS.get(rep, "USD as published"),
+        "value_basis": _value_basis(rep, args.data_dir),
         "baseline": {"first": base.first, "last": base.last, "months": base.months, "mean_t": base.mean_t,
-                     "mean_usd": base.mean_usd, "label": base.label},
+                     "mean_usd": _num(base.mean_usd, 2), "label": base.label},
         "source": str(run("observed_monthly_series", reporter=rep, material=mat)["source"].iloc[0]),
-        "rows": [{"period": r.period, "quantity_t": round(float(r.quantity_t), 3), "value_usd": round(float(r.value_usd), 2),
+        "rows": [{"period": r.period, "quantity_t": round(float(r.quantity_t), 3), "value_usd": _num(r.value_usd, 2),
                   "baseline_t": round(float(r.baseline_t), 3),
                   "ratio_to_baseline": None if r.ratio_to_baseline != r.ratio_to_baseline else round(float(r.ratio_to_baseline), 4),
                   "confidential": None if pd.isna(r.confidential) else bool(r.confidential)}
@@ -77,7 +94,7 @@ def cmd_observed(args: argparse.Namespace) -> int:
     print(f"{doc['reporter_name']} ({rep}) imports of {mat} from {who}, by month")
     print(f"baseline: {base.label} = {base.mean_t:,.1f} t/month; value: {doc['value_basis']}")
     table = rows.assign(quantity_t=rows["quantity_t"].map("{:,.1f}".format),
-                        value_usd=rows["value_usd"].map("{:,.0f}".format),
+                        value_usd=rows["value_usd"].map(lambda v: "n/a" if pd.isna(v) else f"{v:,.0f}"),
                         baseline_t=rows["baseline_t"].map("{:,.1f}".format),
                         ratio_to_baseline=rows["ratio_to_baseline"].map("{:.2f}".format),
                         confidential=rows["confidential"].map(lambda c: "n/a" if pd.isna(c) else str(bool(c)).lower()))

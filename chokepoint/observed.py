@@ -124,14 +124,18 @@ def resolve_regime(rid: str, library: Mapping[str, Regime]) -> Regime:
 # ------------------------------------------------------------------------------ monthly series
 def by_partner(reporter: str, material: str, run: Runner) -> pd.DataFrame:
     """Every month x partner of the reporter's imports of the material, months without a row for
-    a partner filled with 0 t / 0 USD (a month in the series with no import from that partner)."""
+    a partner filled with 0 t / 0 USD (a month in the series with no import from that partner).
+    A series without any US dollar value (an ingested HMRC file: pounds sterling, never converted)
+    keeps value_usd empty (NaN) throughout."""
     raw = run("observed_monthly_series", reporter=reporter, material=material)
     if raw.empty:
         raise ObservedError(f"no monthly imports of {material} reported by {reporter}")
     periods = months_between(raw["period"].min(), raw["period"].max())
     grid = pd.MultiIndex.from_product([periods, sorted(raw["partner"].unique())], names=["period", "partner"])
     d = raw.set_index(["period", "partner"])[["quantity_t", "value_usd", "confidential"]].reindex(grid)
-    d[["quantity_t", "value_usd"]] = d[["quantity_t", "value_usd"]].fillna(0.0)
+    has_usd = bool(raw["value_usd"].notna().any())
+    d["quantity_t"] = d["quantity_t"].fillna(0.0)
+    d["value_usd"] = d["value_usd"].fillna(0.0) if has_usd else np.nan
     return d.reset_index()
 
 
@@ -175,9 +179,11 @@ def _select(d: pd.DataFrame, partner: str | None) -> pd.DataFrame:
     else:
         sel = d[d["partner"] == partner]
     g = sel.groupby("period", sort=True)
-    out = g[["quantity_t", "value_usd"]].sum()
+    out = g[["quantity_t"]].sum()
+    out["value_usd"] = g["value_usd"].sum(min_count=1)       # stays NaN for a series without USD values
     out["confidential"] = g["confidential"].agg(lambda s: bool(s.fillna(False).any()) if s.notna().any() else None)
-    return out.reindex(sorted(d["period"].unique())).fillna({"quantity_t": 0.0, "value_usd": 0.0}).reset_index()
+    fill = {"quantity_t": 0.0, "value_usd": 0.0} if d["value_usd"].notna().any() else {"quantity_t": 0.0}
+    return out.reindex(sorted(d["period"].unique())).fillna(fill).reset_index()
 
 
 def series(reporter: str, material: str, partner: str | None = CONTROLLER, *, run: Runner,

@@ -2,6 +2,8 @@
 
 * ``ingest_baci(path)`` / ``ingest_comtrade(paths)`` write ``<home>/<name>/`` atomically
   (see ``common`` for the folder layout); ``python -m chokepoint ingest baci|comtrade ...``.
+* ``ingest_monthly(paths)`` writes a monthly customs dataset (``observed_monthly`` only) the same way;
+  ``python -m chokepoint ingest monthly ...``.
 * ``list_datasets(home)`` lists the built-in dataset and every ingested one, for the sidebar.
 * ``resolve_dataset(name, home)`` turns a dataset name (or folder) into the folder to hand to
   ``db.base_connection`` / ``db.run_query(..., data_dir=...)``.
@@ -21,13 +23,13 @@ from .storage import data_home, recover
 BUILTIN = "built-in"
 
 __all__ = ["DatasetInfo", "IngestError", "IngestResult", "BUILTIN", "data_home", "list_datasets",
-           "resolve_dataset", "load_provenance", "ingest_baci", "ingest_comtrade"]
+           "resolve_dataset", "load_provenance", "ingest_baci", "ingest_comtrade", "ingest_monthly"]
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str          # "built-in", "baci-hs92-v202601", "comtrade-1a2b3c4d"
-    kind: str          # "built-in" | "baci" | "comtrade"
+    kind: str          # "built-in" | "baci" | "comtrade" | "monthly"
     release: str       # e.g. "V202601"; for Comtrade the years and file count
     rows: int          # trade_flows rows
     path: Path         # the folder to pass as data_dir
@@ -39,7 +41,8 @@ class DatasetInfo:
         """One line for a select box."""
         if self.kind == BUILTIN:
             return f"Built-in extract ({self.release}, {self.rows:,} flows)"
-        return f"{self.name} ({self.rows:,} flows, {self.created[:10]})"
+        what = "monthly rows" if self.kind == "monthly" else "flows"
+        return f"{self.name} ({self.rows:,} {what}, {self.created[:10]})"
 
 
 def _builtin_info() -> DatasetInfo:
@@ -68,7 +71,8 @@ def list_datasets(home: str | Path | None = None) -> list[DatasetInfo]:
         if not folder.is_dir() or folder.name.startswith((".", "_")):
             continue
         meta_file = folder / "dataset.yml"
-        if not meta_file.is_file() or not (folder / "trade_flows").is_dir():
+        if not meta_file.is_file() or not ((folder / "trade_flows").is_dir()
+                                           or (folder / "observed_monthly.parquet").is_file()):
             continue
         try:
             meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
@@ -112,4 +116,9 @@ def ingest_baci(*args, **kwargs) -> IngestResult:
 
 def ingest_comtrade(*args, **kwargs) -> IngestResult:
     from .comtrade import ingest_comtrade as run
+    return run(*args, **kwargs)
+
+
+def ingest_monthly(*args, **kwargs) -> IngestResult:
+    from .monthly import ingest_monthly as run
     return run(*args, **kwargs)

@@ -39,8 +39,10 @@ def tree_digest(folder: Path, *, skip: tuple[str, ...] = (".src",)) -> str:
 def sync_dataset(src: str | Path, home: str | Path | None = None, *, name: str | None = None) -> Path:
     """Install a complete copy of dataset folder ``src`` into ``home`` (atomic; see module doc)."""
     src = Path(src).expanduser()
-    if not (src / "dataset.yml").is_file() or not (src / "trade_flows").is_dir():
-        raise IngestError(str(src), None, "not a complete dataset folder (no dataset.yml or trade_flows/)")
+    if not (src / "dataset.yml").is_file() or not ((src / "trade_flows").is_dir()
+                                                   or (src / "observed_monthly.parquet").is_file()):
+        raise IngestError(str(src), None, "not a complete dataset folder (no dataset.yml, or neither trade_flows/ "
+                                          "nor observed_monthly.parquet)")
     name = name or src.name
     root = data_home(home)
     if root.resolve() == src.resolve().parent:

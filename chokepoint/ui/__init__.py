@@ -50,7 +50,8 @@ def dataset_picker() -> None:
     names = [d.name for d in options]
     labels = {d.name: d.label for d in options}
     st.selectbox("Trade dataset", names, format_func=labels.get, key="dataset",
-                 help="Ingest a BACI release or Comtrade downloads with `python -m chokepoint ingest ...`")
+                 help="Ingest a BACI release, Comtrade downloads or monthly customs files (HMRC, Comex Stat, "
+                 "Comtrade monthly) with `python -m chokepoint ingest ...`")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -70,9 +70,18 @@ def flows(frame: pd.DataFrame, events: pd.DataFrame, *, reporter: str, material:
         notes=(f"Baseline: {name}'s mean monthly imports from China over {label} "
                f"({china['baseline_first'].iloc[0]} to {china['baseline_last'].iloc[0]}), before the April 2025 "
                "controls.",
-               f"Values: {observed.VALUE_BASIS.get(reporter, 'USD as published')}.",
+               f"Values: {_value_note(frame, reporter)}.",
                "HS 850511 covers all metal permanent magnets, not only rare-earth ones."),
         headline=headline)
+
+
+def _value_note(frame: pd.DataFrame, reporter: str) -> str:
+    """What the USD panel shows: nothing for a series without US dollar values (an ingested HMRC
+    file keeps pounds sterling: no exchange rate is applied), else the reporter's value basis."""
+    if frame["value_usd"].isna().all():
+        return ("not in US dollars — the customs files give another currency (HMRC: pounds sterling) and no "
+                "exchange rate is applied, so only tonnes are shown")
+    return observed.VALUE_BASIS.get(reporter, "USD as published")
 
 
 def _source(reporter: str) -> str:
