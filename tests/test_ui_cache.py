@@ -1,0 +1,42 @@
+"""The caches of built-in data (chokepoint.ui): one value per process, each caller its own handle.
+
+A caller that adds a column to a query result or to a cached view's table, or writes a cell, must
+never change what the next caller (another session) gets; a cached view's figure is drawn once."""
+import pandas as pd
+
+from chokepoint import ui
+from chokepoint.views.spec import ChartSpec
+
+
+def test_query_results_are_independent_handles():
+    a = ui.query("exposure_trade_coverage")
+    n_cols, first, last = list(a.columns), a.iloc[0, 0], a.iloc[-1, 0]
+    assert first != last
+    a["added_by_a_caller"] = 1
+    a.iloc[0, 0] = last
+    b = ui.query("exposure_trade_coverage")
+    assert list(b.columns) == n_cols
+    assert b.iloc[0, 0] == first
+
+
+def _view(n: int) -> dict:
+    calls.append(n)
+    data = pd.DataFrame({"x": list(range(n)), "y": [float(i) for i in range(n)]})
+    return {"table": data, "specs": [ChartSpec(f"test-{n}", "A title", "A subtitle", "INVENTED source", data,
+                                               "exposure_profile")]}
+
+
+calls: list[int] = []
+
+
+def test_a_view_is_computed_once_and_each_caller_gets_its_own_copy():
+    first = ui.view(_view, 3)
+    first["table"]["z"] = 0
+    first["table"].loc[0, "x"] = 99
+    first["specs"][0].data.loc[0, "y"] = -1.0
+    again = ui.view(_view, 3)
+    assert calls.count(3) == 1
+    assert list(again["table"].columns) == ["x", "y"] and again["table"].loc[0, "x"] == 0
+    assert again["specs"][0].data.loc[0, "y"] == 0.0
+    assert again["specs"][0] is not first["specs"][0]
+    assert again["specs"][0].memo is first["specs"][0].memo    # the drawn figure is shared
