@@ -109,6 +109,8 @@ def _plain(x: object) -> str:
     mappings by their parts."""
     if isinstance(x, pd.DataFrame):
         return f"frame:{_frame_digest(x)}"
+    if isinstance(x, pd.Series):       # a row: its repr rounds numbers, so digest it like a frame
+        return f"series:{x.name!r}:{_frame_digest(x.to_frame())}"
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         return (f"{type(x).__qualname__}("
                 + ",".join(f"{f.name}={_plain(getattr(x, f.name))}" for f in dataclasses.fields(x)) + ")")
