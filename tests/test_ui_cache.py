@@ -40,3 +40,13 @@ def test_a_view_is_computed_once_and_each_caller_gets_its_own_copy():
     assert again["specs"][0].data.loc[0, "y"] == 0.0
     assert again["specs"][0] is not first["specs"][0]
     assert again["specs"][0].memo is first["specs"][0].memo    # the drawn figure is shared
+
+
+def test_equal_arguments_give_one_key_whatever_their_set_order():
+    # equal sets built in a different order iterate in a different order: the key must not differ
+    # (it did, and every session recomputed Months of cover once)
+    names = [f"material_{i}" for i in range(40)]
+    a, b = frozenset(names), frozenset(reversed(names))
+    assert a == b
+    assert ui._plain(a) == ui._plain(b)
+    assert ui._plain({"x": a}) == ui._plain({"x": b})

@@ -118,6 +118,8 @@ def _plain(x: object) -> str:
         return "[" + ",".join(_plain(i) for i in x) + "]"
     if isinstance(x, dict):
         return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, (set, frozenset)):   # iteration order differs between equal sets: sort
+        return "set{" + ",".join(sorted(_plain(i) for i in x)) + "}"
     if callable(x) and hasattr(x, "__qualname__"):
         return f"{getattr(x, '__module__', '')}.{x.__qualname__}"
     return repr(x)
