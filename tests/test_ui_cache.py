@@ -50,3 +50,20 @@ def test_equal_arguments_give_one_key_whatever_their_set_order():
     assert a == b
     assert ui._plain(a) == ui._plain(b)
     assert ui._plain({"x": a}) == ui._plain({"x": b})
+
+
+def test_warm_up_leaves_the_overview_computed_and_drawn():
+    from chokepoint.ui import warm
+    from chokepoint.views import overview
+    warm.warm()
+    specs = ui.view(overview.page, ui.query)
+    assert specs and all("screen" in s.memo for s in specs)    # drawn: the first visitor draws nothing
+
+
+def test_serve_py_serves_app_py_with_the_warm_up():
+    import ast
+    from pathlib import Path
+    src = (Path(__file__).resolve().parent.parent / "serve.py").read_text(encoding="utf-8")
+    call = next(n.value for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Assign)
+                and getattr(n.targets[0], "id", "") == "app")
+    assert ast.unparse(call) == "st.App('app.py', lifespan=lifespan)"
