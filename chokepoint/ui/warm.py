@@ -32,9 +32,9 @@ def warm() -> float:
     for name in MODULES:
         importlib.import_module(name)
     from .. import ui
-    from ..charts import style
+    from ..charts.style import use_house_template
     from ..views import overview
-    style.use_house_template()
+    use_house_template()
     for spec in ui.view(overview.page, ui.query):
         ui.figure(spec)
     return time.perf_counter() - t
