@@ -1,5 +1,6 @@
 # Chokepoint — two commands on a fresh Debian machine:
-#   make run    set up and serve the app on the built-in data (http://127.0.0.1:8501, this machine only)
+#   make run    set up and serve the app on the built-in data (http://127.0.0.1:8501, this machine only;
+#               serve.py: app.py with its caches warmed at start)
 #   make test   set up (incl. Chromium via apt when root), lint (ruff, mypy), run the whole test suite
 PY      ?= python3
 VENV    ?= .venv
@@ -47,7 +48,7 @@ services:
 
 run: setup
 	$(BIN)/python -m chokepoint data check
-	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	$(BIN)/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # Any ruff or mypy finding fails the target (and so CI) before the tests run.
 lint: setup-dev

@@ -319,7 +319,7 @@ def rss_kib(pid: int) -> int:
 
 
 class PinnedServer:
-    """``streamlit run app.py`` on CPU ``cpu`` (``taskset -c``) with a short disconnected-session TTL."""
+    """``streamlit run serve.py`` (what make run serves) on CPU ``cpu`` (``taskset -c``) with a short disconnected-session TTL."""
 
     def __init__(self, tmp: Path, cpu: int | None = 0, ttl_s: int = 5):
         import socket
@@ -334,7 +334,7 @@ class PinnedServer:
         self.log = tmp / "streamlit.log"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+                [*pin, sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
                  "--server.address", "127.0.0.1", "--server.headless", "true",
                  "--server.disconnectedSessionTTL", str(ttl_s)],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)

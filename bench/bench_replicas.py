@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_replica(tmp: Path, port: int, env: dict) -> subprocess.Popen:
     log = open(tmp / f"replica-{port}.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **env))
     deadline = time.monotonic() + 90

@@ -97,10 +97,10 @@ country = st.selectbox("Country for the detail below", holders,
 every = st.toggle(f"Show every importer ({shown['holder'].nunique()}, down to a few kilograms a year)",
                   key="cov_every", help="By default the heatmap shows the largest importers that together take "
                                         f"{view_cover.MAJOR_SHARE:.0%} of world use.")
-ui.chart(view_cover.heatmap(shown, material=short, material_id=material, selected=country,
-                            in_force=dates.in_force(regs), as_of=dates.as_of, every_importer=every))
+ui.chart(compute(view_cover.heatmap, shown, material=short, material_id=material, selected=country,
+                 in_force=dates.in_force(regs), as_of=dates.as_of, every_importer=every))
 st.markdown("**What each country's stock rests on** (shown beside every result below):\n"
-            + "\n".join("- " + line for line in view_stock.lines(shown)))
+            + "\n".join("- " + line for line in compute(view_stock.lines, shown)))
 
 # ---- one country: run-down curves, run-out dates and the assumptions beside them ----------------
 cname = catalog.country_name(country)
@@ -118,8 +118,8 @@ if hold.data_hint:
 else:
     curves = compute(scenarios.rundown, hold, regs, start=start, substitution=substitution, demand_factor=demand,
                                starts=starts)
-    ui.chart(view_cover.rundown(curves, country=country, material=short, material_id=material,
-                                reference_ids=regimes.flagged(library, "reference")))
+    ui.chart(compute(view_cover.rundown, curves, country=country, material=short, material_id=material,
+                     reference_ids=regimes.flagged(library, "reference")))
 left, right = st.columns([1, 1])
 with left:
     runout = scenarios.runout_table(mine, start, starts)
@@ -145,7 +145,7 @@ with right:
 
 # ---- controlled elements inside the magnet stock (Dy, Tb, Nd, Pr), ESTIMATES ---------------------
 if material == embedded.CARRIER and not hold.data_hint:
-    inside = view_embedded.in_stock(mine.iloc[0], ui.query)
+    inside = compute(view_embedded.in_stock, mine.iloc[0], ui.query)
     st.markdown(f"**Controlled elements in {fmt.possessive(cname)} magnet stock and use — ESTIMATES**")
     st.dataframe(inside.table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(c.replace("_", " ").replace(" t", " (t)"),
@@ -161,8 +161,8 @@ if not hold.data_hint:
                          format_func={r.id: r.name for r in regs}.get)
     reg = next(r for r in regs if r.id == which)
     tornado = compute(scenarios.sensitivity, hold, reg, substitution=substitution, demand_factor=demand)
-    ui.chart(view_cover.tornado(tornado, country=country, material=short, material_id=material,
-                                regime_name=reg.name))
+    ui.chart(compute(view_cover.tornado, tornado, country=country, material=short, material_id=material,
+                     regime_name=reg.name))
 
 # ---- caveats -----------------------------------------------------------------------------------
 st.subheader("Read with care")

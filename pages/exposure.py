@@ -1,5 +1,4 @@
 """Exposure: how exposed is a country to China, directly and through third countries."""
-import pandas as pd
 import streamlit as st
 
 from chokepoint import catalog, embedded, export, exposure, fmt, lookthrough, ui
@@ -93,7 +92,7 @@ for note in exp.notes:
 
 # ---- controlled elements carried by these magnets (Dy, Tb, Nd, Pr), ESTIMATES ----------------------
 if embedded.CARRIER in mats and set(mats[embedded.CARRIER].hs6) <= set(hs6):
-    elements = view_embedded.imports(country, ui.query, year=int(year))
+    elements = ui.view(view_embedded.imports, country, ui.query, year=int(year))
     if elements.findings:
         st.markdown(f"**Controlled elements carried by {fmt.possessive(cname)} magnet imports — ESTIMATES** "
                     "(China's April 2025 licences name Dy and Tb; trade data has no line per element)")
@@ -127,11 +126,8 @@ ui.chart(view.map)
 ui.chart(view.ranking)
 
 # ---- suppliers of the selected country --------------------------------------------------------------
-stack = pd.concat([
-    ui.query("exposure_supplier_shares", importer=country, hs6_list=[h], year=int(year), basis=basis)
-    .assign(hs6=h, material=f"{catalog.short_name(r.material_name)} (HS {h})")
-    for h, r in zip(prof["hs6"], prof.itertuples())], ignore_index=True)
-ui.chart(view_exposure.supplier_stack(stack, country=country, year=int(year), basis=basis))
+lines = tuple(zip(prof["hs6"].astype(str), prof["material_name"].astype(str)))
+ui.chart(ui.view(view_exposure.suppliers_of, country, lines, year=int(year), basis=basis, run=ui.query))
 ui.chart(view.sankey)
 
 # ---- look-through: how each supplier's dependence was obtained --------------------------------------

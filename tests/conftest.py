@@ -39,7 +39,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """A `streamlit run app.py` on a free loopback port, started from the repo root."""
+    """A `streamlit run serve.py` (app.py, caches warmed at start: what `make run` serves) on a free
+    loopback port, started from the repo root."""
 
     def __init__(self, tmp: Path, env: dict | None = None, *, secrets: str | None = None,
                  args: list[str] | None = None, port: int | None = None):
@@ -58,7 +59,7 @@ class Server:
             extra += ["--secrets.files", str(secrets_file)]
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+                [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
                  "--server.address", "127.0.0.1", "--server.headless", "true", *extra],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         self.started = time.monotonic()

@@ -269,8 +269,11 @@ def test_cached_functions_take_only_plain_public_keys():
 
 
 def _cached_bytes() -> list[bytes]:
-    """Every value held by st.cache_data in this process (pickled bytes)."""
-    from streamlit.runtime.caching import cache_data_api
+    """Every value held by st.cache_data (pickled bytes) and st.cache_resource (pickled here, where
+    it can be: connections and pools cannot, and hold no rows) in this process."""
+    import pickle
+
+    from streamlit.runtime.caching import cache_data_api, cache_resource_api
     out = []
     for caches in cache_data_api._data_caches._function_caches.values():
         for cache in caches.values():
@@ -278,6 +281,13 @@ def _cached_bytes() -> list[bytes]:
             mem = getattr(storage, "_mem_cache", None)
             assert mem is not None, f"unknown cache storage {type(storage).__name__}: update this test"
             out += [bytes(v) for v in mem.values()]
+    for caches in cache_resource_api._resource_caches._function_caches.values():
+        for cache in caches.values():
+            for result in list(cache._mem_cache.values()):
+                try:
+                    out.append(pickle.dumps(result.value))
+                except (TypeError, AttributeError, pickle.PicklingError):
+                    continue
     return out
 
 

@@ -5,6 +5,7 @@ The only package module that imports streamlit. Query results are cached by plai
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import threading
@@ -54,7 +55,11 @@ def dataset_picker() -> None:
                  "Comtrade monthly) with `python -m chokepoint ingest ...`")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+# Cached results of built-in data are held once per process (st.cache_resource: no pickling per read)
+# and every caller gets its own handle: a shallow copy of each data frame. pandas' copy-on-write
+# (always on since pandas 3) makes such a copy independent: a caller that adds a column or writes
+# a cell changes its copy only, never the shared frame.
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _cached_query(name: str, data_dir: str, params: tuple) -> pd.DataFrame:
     _connection(data_dir)
     return db.run_query(name, data_dir=data_dir, **dict(params))
@@ -63,8 +68,31 @@ def _cached_query(name: str, data_dir: str, params: tuple) -> pd.DataFrame:
 def query(name: str, **params) -> pd.DataFrame:
     """Cached run of queries/<name>.sql; list parameters are frozen into tuples for the key."""
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    df = _cached_query(name, data_dir(), key)
-    return df.copy()
+    return _cached_query(name, data_dir(), key).copy(deep=False)
+
+
+def _handle(x: object) -> object:
+    """A caller's own handle on a cached view: containers rebuilt, data frames shallow-copied
+    (copy-on-write keeps them independent), specs copied with their data (sharing the spec's
+    drawn-figure memo, so a figure of a cached view is drawn once per process)."""
+    if isinstance(x, pd.DataFrame):
+        return x.copy(deep=False)
+    if isinstance(x, ChartSpec):
+        c = copy.copy(x)
+        object.__setattr__(c, "data", x.data.copy(deep=False))
+        return c
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        c = copy.copy(x)
+        for f in dataclasses.fields(x):
+            object.__setattr__(c, f.name, _handle(getattr(x, f.name)))
+        return c
+    if isinstance(x, list):
+        return [_handle(i) for i in x]
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(_handle(i) for i in x)
+    if isinstance(x, dict):
+        return {k: _handle(v) for k, v in x.items()}
+    return x
 
 
 def _frame_digest(df: pd.DataFrame) -> str:
@@ -82,6 +110,8 @@ def _plain(x: object) -> str:
     mappings by their parts."""
     if isinstance(x, pd.DataFrame):
         return f"frame:{_frame_digest(x)}"
+    if isinstance(x, pd.Series):       # a row: its repr rounds numbers, so digest it like a frame
+        return f"series:{x.name!r}:{_frame_digest(x.to_frame())}"
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         return (f"{type(x).__qualname__}("
                 + ",".join(f"{f.name}={_plain(getattr(x, f.name))}" for f in dataclasses.fields(x)) + ")")
@@ -89,6 +119,8 @@ def _plain(x: object) -> str:
         return "[" + ",".join(_plain(i) for i in x) + "]"
     if isinstance(x, dict):
         return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, (set, frozenset)):   # iteration order differs between equal sets: sort
+        return "set{" + ",".join(sorted(_plain(i) for i in x)) + "}"
     if callable(x) and hasattr(x, "__qualname__"):
         return f"{getattr(x, '__module__', '')}.{x.__qualname__}"
     return repr(x)
@@ -99,19 +131,21 @@ def _plain(x: object) -> str:
 _pending = threading.local()
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _cached_view(name: str, data_dir: str, key: str):
     return _pending.compute()
 
 
 def view(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` for a view of built-in data, computed once per distinct plain
-    arguments and dataset and shared by sessions (each gets its own copy). Only for arguments
-    that are not a user's data: a company's holdings or a custom regime never go through here."""
+    arguments and dataset and shared by sessions (each gets its own handle, see :func:`_handle`).
+    Only for arguments that are not a user's data: a company's holdings or a custom regime never
+    go through here."""
     key = "|".join(_plain(a) for a in args) + "|" + "|".join(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))
     _pending.compute = lambda: fn(*args, **kwargs)
     try:
-        return _cached_view(f"{fn.__module__}.{fn.__qualname__}", data_dir(), hashlib.sha256(key.encode()).hexdigest())
+        return _handle(_cached_view(f"{fn.__module__}.{fn.__qualname__}", data_dir(),
+                                    hashlib.sha256(key.encode()).hexdigest()))
     finally:
         _pending.compute = None
 
@@ -178,14 +212,21 @@ def figure(spec: ChartSpec, *, public: bool = True) -> go.Figure:
     shared by every session, keyed by the spec's content (a rerun with the same view draws
     nothing); a figure of a user's data is drawn for that session only, never kept. Figures are
     treated as read-only after drawing (exports copy them)."""
-    key = _spec_key(spec) if public else None
+    if not public:
+        return spec.figure()
+    memo = spec.memo        # shared by every handle on a cached view's spec: no hashing on a rerun
+    if "screen" in memo:
+        return memo["screen"]
+    key = _spec_key(spec)
     if key is None:
         return spec.figure()
     _pending.draw = spec.figure
     try:
-        return _public_figure(hashlib.sha256(repr(key).encode()).hexdigest())
+        fig = _public_figure(hashlib.sha256(repr(key).encode()).hexdigest())
     finally:
         _pending.draw = None
+    memo["screen"] = fig
+    return fig
 
 
 def chart(spec: ChartSpec, *, data_note: str | None = None) -> None:

@@ -111,6 +111,16 @@ def supplier_stack(stack: pd.DataFrame, *, country: str, year: int, basis: str) 
                      BACI, stack, "supplier_stack", tables=("trade_flows",))
 
 
+def suppliers_of(country: str, lines: tuple[tuple[str, str], ...], *, year: int, basis: str,
+                 run: Runner) -> ChartSpec:
+    """The supplier stack of every (HS line, material name) the country imports (the profile's
+    lines): one query per line, then :func:`supplier_stack`."""
+    stack = pd.concat([
+        run("exposure_supplier_shares", importer=country, hs6_list=[h], year=year, basis=basis)
+        .assign(hs6=h, material=f"{catalog.short_name(name)} (HS {h})") for h, name in lines], ignore_index=True)
+    return supplier_stack(stack, country=country, year=year, basis=basis)
+
+
 def sankey(suppliers: pd.DataFrame, *, key: str, country: str, material: str, year: int, basis: str,
            notes: tuple[str, ...] = ()) -> ChartSpec:
     """Chinese / other inputs -> suppliers -> the importer: the look-through made visible."""

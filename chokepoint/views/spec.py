@@ -49,6 +49,8 @@ class ChartSpec:
     tables: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     headline: tuple[Finding, ...] = ()
+    #: Drawn figures of this spec (``ui.figure``), shared by copies of the spec; not part of its value.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> str:
