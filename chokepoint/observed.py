@@ -212,15 +212,29 @@ def series(reporter: str, material: str, partner: str | None = CONTROLLER, *, ru
     return s, base
 
 
+def source_line(reporter: str, material: str, run: Runner) -> str:
+    """Who produced the reporter's series, as a chart's source line: each distinct ``source`` of
+    its rows cut to the producer and file (its first clause) and its licence clause, so an
+    ingested file is credited to its own producer, never to the built-in extract's."""
+    raw = run("observed_monthly_series", reporter=reporter, material=material)
+    out = []
+    for src in sorted(set(raw["source"].dropna().astype(str))):
+        clauses = [c.strip() for c in src.split(";")]
+        keep = [clauses[0]] + [c for c in clauses[1:] if "licen" in c.lower()]
+        out.append("; ".join(keep))
+    return " · ".join(out) or "customs data (observed_monthly)"
+
+
 def flows(reporter: str, material: str, *, run: Runner, start: dt.date = CONTROL_START) -> pd.DataFrame:
     """The view's frame: per month and partner group (China, everyone else), tonnes, USD, the
-    group's baseline and ratio."""
+    group's baseline and ratio, and the series' source line."""
     parts = []
     for p, label in ((CONTROLLER, "China"), (OTHERS, "other suppliers")):
         s, b = series(reporter, material, p, run=run, start=start)
         parts.append(s.assign(group=label, baseline_label=b.label, baseline_first=b.first, baseline_last=b.last))
     out = pd.concat(parts, ignore_index=True)
     out["period_start"] = pd.to_datetime(out["period"] + "-01")
+    out["source"] = source_line(reporter, material, run)
     return out
 
 

@@ -129,6 +129,24 @@ def test_page_view_says_a_sterling_series_has_no_dollars(home):
     spec = view.flows(frame, pd.DataFrame(columns=["date", "materials", "measure"]), reporter="GBR", material="permanent_magnets")
     assert any("not in US dollars" in n for n in spec.notes)
     assert not any("converted from GBP" in n for n in spec.notes)
+    # the chart credits the ingested file, not the built-in extract, and has no empty USD panel
+    assert HMRC.name in spec.source and "HM Revenue" in spec.source and "critical-materials-atlas" not in spec.source
+    fig = spec.figure()
+    assert "yaxis2" not in fig.to_dict()["layout"] and "no US dollar values" in spec.subtitle
+
+
+def test_built_in_series_keep_their_producers_in_the_source_line():
+    from chokepoint import db, observed
+    from chokepoint.views import observed as view
+
+    def run(name, **params):
+        return db.run_query(name, **params)
+    frame = observed.flows("GBR", "permanent_magnets", run=run)
+    spec = view.flows(frame, pd.DataFrame(columns=["date", "materials", "measure"]), reporter="GBR",
+                      material="permanent_magnets")
+    assert spec.source.startswith("HM Revenue & Customs, UK overseas trade statistics")
+    assert "Open Government Licence v3.0" in spec.source
+    assert "yaxis2" in spec.figure().to_dict()["layout"]        # tonnes and USD
 
 
 def _break(tmp_path, home, name: str, text: str | bytes, others: list[Path]) -> ingest.IngestError:

@@ -28,7 +28,9 @@ def _mark_events(fig: go.Figure, events, rows: int = 1) -> None:
 def observed_flows(spec: ChartSpec) -> go.Figure:
     """Two panels sharing the month axis: tonnes (top, with China's baseline) and USD (bottom)."""
     d = spec.data
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.6, 0.4])
+    usd = bool(d["value_usd"].notna().any())     # an ingested HMRC series has pounds only: no USD panel
+    fig = make_subplots(rows=2 if usd else 1, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        row_heights=[0.6, 0.4] if usd else None)
     for group, colour in (("China", CHINA), ("other suppliers", OTHER)):
         g = d[d["group"] == group].sort_values("period_start")
         fig.add_trace(go.Scatter(x=g["period_start"], y=g["quantity_t"], mode="lines+markers", name=f"from {group}",
@@ -36,19 +38,22 @@ def observed_flows(spec: ChartSpec) -> go.Figure:
                                  customdata=g[["ratio_to_baseline"]].values,
                                  hovertemplate="%{x|%b %Y}: %{y:,.1f} t (%{customdata[0]:.0%} of baseline)"
                                                "<extra>" + group + "</extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=g["period_start"], y=g["value_usd"], mode="lines+markers", showlegend=False,
-                                 line=dict(color=colour, width=2), legendgroup=group,
-                                 hovertemplate="%{x|%b %Y}: %{y:$,.0f}<extra>" + group + "</extra>"), row=2, col=1)
+        if usd:
+            fig.add_trace(go.Scatter(x=g["period_start"], y=g["value_usd"], mode="lines+markers", showlegend=False,
+                                     line=dict(color=colour, width=2), legendgroup=group,
+                                     hovertemplate="%{x|%b %Y}: %{y:$,.0f}<extra>" + group + "</extra>"),
+                          row=2, col=1)
     china = d[d["group"] == "China"]
     if len(china):
         b = float(china["baseline_t"].iloc[0])
         fig.add_hline(y=b, line_dash="dash", line_color=CHINA, row=1, col=1,
                       annotation_text=f"China, {china['baseline_label'].iloc[0]}: {b:,.0f} t",
                       annotation_position="bottom left")
-    _mark_events(fig, spec.options.get("events", []), rows=2)
+    _mark_events(fig, spec.options.get("events", []), rows=2 if usd else 1)
     fig.update_yaxes(title="t per month", rangemode="tozero", tickformat=",", row=1, col=1)
-    fig.update_yaxes(title="USD per month", rangemode="tozero", tickformat="$,.2s", row=2, col=1)
-    return style(fig, spec, height=640, wrap_subtitle=140)
+    if usd:
+        fig.update_yaxes(title="USD per month", rangemode="tozero", tickformat="$,.2s", row=2, col=1)
+    return style(fig, spec, height=640 if usd else 460, wrap_subtitle=140)
 
 
 def observed_backtest(spec: ChartSpec) -> go.Figure:

@@ -56,16 +56,18 @@ def flows(frame: pd.DataFrame, events: pd.DataFrame, *, reporter: str, material:
         headline = (Finding(f"{possessive(name)} lowest month of {mat} imports from China in the "
                             f"{observed.ERROR_MONTHS} months after the controls, against the {label}",
                             pct(low["ratio_to_baseline"]), f"% of the {label}", "tonnes, customs data",
-                            _source(reporter)),)
+                            _source(frame)),)
     else:
         title = f"{possessive(name)} imports of {mat}: no month after the controls yet"
     first, last = frame["period_start"].min(), frame["period_start"].max()
+    panels = "tonnes (top) and USD (bottom)" if frame["value_usd"].notna().any() else \
+        "tonnes (no US dollar values: see the notes)"
     return ChartSpec(
         f"observed-flows-{reporter.lower()}-{material}", title,
         f"Monthly imports of {mat} (HS {', '.join(catalog.materials()[material].hs6)}) from China and from other "
-        f"suppliers, tonnes (top) and USD (bottom); dashed: China's {label}, {base_t:,.1f} t/month; "
+        f"suppliers, {panels}; dashed: China's {label}, {base_t:,.1f} t/month; "
         f"vertical lines: China's measures on magnets",
-        _source(reporter), frame, "observed_flows",
+        _source(frame), frame, "observed_flows",
         {"events": _events(events, first, last)}, tables=OBSERVED_TABLES,
         notes=(f"Baseline: {name}'s mean monthly imports from China over {label} "
                f"({china['baseline_first'].iloc[0]} to {china['baseline_last'].iloc[0]}), before the April 2025 "
@@ -84,9 +86,11 @@ def _value_note(frame: pd.DataFrame, reporter: str) -> str:
     return observed.VALUE_BASIS.get(reporter, "USD as published")
 
 
-def _source(reporter: str) -> str:
-    return {"GBR": "HM Revenue & Customs, UK overseas trade statistics (Open Government Licence v3.0)",
-            "BRA": "MDIC/SECEX Comex Stat (Brazil)"}.get(reporter, "customs data (observed_monthly)")
+def _source(frame: pd.DataFrame) -> str:
+    """The series' own source line (observed.source_line), carried by the view's frame."""
+    if "source" in frame and frame["source"].notna().any():
+        return str(frame["source"].dropna().iloc[0])
+    return "customs data (observed_monthly)"
 
 
 def backtest_frame(regs: Sequence[Regime], reporter: str, material: str, *, run: Runner) -> pd.DataFrame:
@@ -96,7 +100,10 @@ def backtest_frame(regs: Sequence[Regime], reporter: str, material: str, *, run:
         rows, s = observed.backtest(reg, reporter, material, run=run)
         parts.append(rows.assign(regime=reg.id, regime_name=reg.name, error=s["error"],
                                  baseline_label=s["baseline"]["label"]))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(out):
+        out["source"] = observed.source_line(reporter, material, run)
+    return out
 
 
 def backtest(frame: pd.DataFrame, *, reporter: str, material: str,
@@ -120,7 +127,7 @@ def backtest(frame: pd.DataFrame, *, reporter: str, material: str,
         f"{possessive(name)} imports of {mat} from China as a share of the {label} (black) against each regime's "
         f"modelled flow (month 1 = April 2025); error = mean absolute error of the ratio over the first "
         f"{observed.ERROR_MONTHS} months",
-        _source(reporter) + "; regime library", frame, "observed_backtest",
+        _source(frame) + "; regime library", frame, "observed_backtest",
         {"reference_ids": list(reference_ids)}, tables=("observed_monthly",),
         notes=("A regime's modelled ratio is the share of the normal flow from China it lets through in the "
                "month (approval rate after the licence delay), every regime started at the April 2025 controls.",
@@ -129,7 +136,7 @@ def backtest(frame: pd.DataFrame, *, reporter: str, material: str,
         headline=(Finding(f"error of {short[best]} against {possessive(name)} imports from China "
                           f"(first {observed.ERROR_MONTHS} months)", f"{err.at[best, 'error']:.2f}",
                           "mean absolute error of the ratio to baseline", "tonnes, customs data",
-                          _source(reporter)),))
+                          _source(frame)),))
 
 
 def error_table(library: Mapping[str, Regime], reporters: Sequence[str], material: str, *,
