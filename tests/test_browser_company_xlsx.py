@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -82,8 +83,11 @@ def test_xlsx_upload_sheet_save_compare_and_brief(laptop, app_server, tmp_path):
 
     page.locator("input[type=file]").first.set_input_files(str(june))
     page.get_by_text("no known column names in row 1").first.wait_for()     # the new file's first sheet
-    box = page.get_by_test_id("stSelectbox").filter(has_text="Sheet of the workbook")
-    box.locator("input").click()
+    # the new workbook gets a picker of its own; the previous one stays on screen (stale) until the run ends
+    box = page.get_by_role("combobox", name="Sheet of the workbook")
+    expect(box).to_have_count(1, timeout=60_000)
+    expect(box).to_have_value("Read me")
+    box.click()
     page.get_by_role("option", name="Stock").click()
     page.get_by_text("Excel workbook (.xlsx), sheet 'Stock'").first.wait_for()
     _save(page, "June")
