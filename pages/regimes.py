@@ -27,7 +27,7 @@ st.markdown(
 
 # ---- timeline of real measures --------------------------------------------------------------
 events = ui.query("control_timeline", controller=constants.CONTROLLER)
-ui.chart(view_overview.control_timeline(events).with_(id="regimes-timeline"))
+ui.chart(ui.view(view_overview.control_timeline, events).with_(id="regimes-timeline"))
 
 # ---- status of each regime on a date, and events the user adds ----------------------------------
 st.subheader("Which regimes are in force")
@@ -301,11 +301,11 @@ else:
     rep = o1.selectbox("Importer with monthly data", have, key="obs_reporter",
                        format_func=lambda c: f"{catalog.country_name(c)} ({c})")
     events = ui.query("control_timeline", controller=constants.CONTROLLER)
-    ui.chart(view_observed.flows(ui.view(observed.flows, rep, constants.MAGNETS, run=ui.query), events, reporter=rep,
-                                 material=constants.MAGNETS))
+    ui.chart(ui.view(view_observed.flows, ui.view(observed.flows, rep, constants.MAGNETS, run=ui.query), events,
+                     reporter=rep, material=constants.MAGNETS))
     refs = regimes.flagged(library, "reference")
     bt = ui.view(view_observed.backtest_frame, list(library.values()), rep, constants.MAGNETS, run=ui.query)
-    ui.chart(view_observed.backtest(bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
+    ui.chart(ui.view(view_observed.backtest, bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
     st.markdown("**Error of every regime against every importer's imports from China** (mean absolute error of "
                 f"the ratio to baseline, first {observed.ERROR_MONTHS} months; 0 = the regime matched every month)")
     st.dataframe(ui.view(view_observed.error_table, library, have, constants.MAGNETS, run=ui.query), hide_index=True,
@@ -332,7 +332,7 @@ else:
     if st.session_state.get("obs_calibrated_ok") in custom:
         st.success(f"{custom[st.session_state['obs_calibrated_ok']].name} is in this session's custom regimes "
                    "(see *Months of cover*).")
-    dest = view_observed.destinations(ui.query)
+    dest = ui.view(view_observed.destinations, ui.query)
     if dest is not None:
         ui.chart(dest)
 

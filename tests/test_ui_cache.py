@@ -67,3 +67,32 @@ def test_serve_py_serves_app_py_with_the_warm_up():
     call = next(n.value for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Assign)
                 and getattr(n.targets[0], "id", "") == "app")
     assert ast.unparse(call) == "st.App('app.py', lifespan=lifespan)"
+
+
+def test_a_copy_that_draws_the_same_keeps_the_drawn_figure():
+    data = pd.DataFrame({"x": [1, 2]})
+    spec = ChartSpec("a", "A title", "A subtitle", "INVENTED source", data, "exposure_profile")
+    assert spec.with_(id="b", notes=("a note",)).memo is spec.memo
+    assert spec.with_(title="Another title").memo is not spec.memo
+
+
+def test_no_drawer_reads_what_a_copy_may_change_without_redrawing():
+    import re
+    from pathlib import Path
+
+    from chokepoint.views import spec as spec_mod
+    charts = Path(spec_mod.__file__).resolve().parent.parent / "charts"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in charts.glob("*.py"))
+    for name in spec_mod._NOT_DRAWN:
+        assert not re.search(rf"\bspec\.{name}\b", text), f"charts read spec.{name}: drawn figures would go stale"
+
+
+def test_a_library_regime_is_keyed_once_and_a_spec_with_data_every_time():
+    from chokepoint import regimes
+    reg = next(iter(regimes.load_library().values()))
+    key = ui._plain(reg)
+    assert vars(reg)["_plain_key"] == key and ui._plain(reg) == key
+    spec = ChartSpec("a", "t", "s", "INVENTED", pd.DataFrame({"x": [1.0]}), "exposure_profile")
+    before = ui._plain(spec)
+    spec.data.loc[0, "x"] = 2.0
+    assert ui._plain(spec) != before and "_plain_key" not in vars(spec)

@@ -34,13 +34,18 @@ def datasets() -> list[ingest.DatasetInfo]:
     return ingest.list_datasets()
 
 
+_BUILT_IN = str(db.DATA.resolve())
+
+
 def data_dir() -> str:
     """The dataset folder this session looks at: the sidebar's choice, else the built-in data."""
     chosen = st.session_state.get("dataset")
+    if chosen is None:              # most runs: no choice made, no listing needed (called per query)
+        return _BUILT_IN
     for info in datasets():
         if info.name == chosen:
             return str(info.path)
-    return str(db.DATA.resolve())
+    return _BUILT_IN
 
 
 def dataset_picker() -> None:
@@ -113,8 +118,16 @@ def _plain(x: object) -> str:
     if isinstance(x, pd.Series):       # a row: its repr rounds numbers, so digest it like a frame
         return f"series:{x.name!r}:{_frame_digest(x.to_frame())}"
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (f"{type(x).__qualname__}("
-                + ",".join(f"{f.name}={_plain(getattr(x, f.name))}" for f in dataclasses.fields(x)) + ")")
+        frozen = type(x).__dataclass_params__.frozen   # type: ignore[attr-defined]
+        if frozen and "_plain_key" in vars(x):
+            return vars(x)["_plain_key"]
+        key = (f"{type(x).__qualname__}("
+               + ",".join(f"{f.name}={_plain(getattr(x, f.name))}" for f in dataclasses.fields(x)) + ")")
+        if frozen and "frame:" not in key and "series:" not in key:
+            # a frozen value without frames (a library regime, shared by every run) is keyed once;
+            # a frame inside a frozen value (a spec's data) can still change, so it is digested each time
+            object.__setattr__(x, "_plain_key", key)
+        return key
     if isinstance(x, (list, tuple)):
         return "[" + ",".join(_plain(i) for i in x) + "]"
     if isinstance(x, dict):
@@ -150,11 +163,17 @@ def view(fn, *args, **kwargs):
         _pending.compute = None
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def regime_library() -> dict:
-    """The named regimes of data/regimes (parsed and validated once per process, not per rerun)."""
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _regime_library() -> dict:
     from .. import regimes
     return regimes.load_library()
+
+
+def regime_library() -> dict:
+    """The named regimes of data/regimes (parsed and validated once per process, not per rerun).
+    The regimes are frozen and shared (never unpickled per run, so their view keys are computed
+    once); each caller gets its own mapping."""
+    return dict(_regime_library())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

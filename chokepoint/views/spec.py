@@ -64,6 +64,15 @@ class ChartSpec:
         return charts.draw(self, target)
 
     def with_(self, **changes: Any) -> ChartSpec:
-        """A copy with some fields changed (e.g. more notes for a pack)."""
+        """A copy with some fields changed (e.g. more notes for a pack). A change that cannot alter
+        the drawing (its id, notes, provenance tables, headline numbers) keeps the drawn figures."""
         from dataclasses import replace
-        return replace(self, **changes)
+        out = replace(self, **changes)
+        if set(changes) <= _NOT_DRAWN:
+            object.__setattr__(out, "memo", self.memo)
+        return out
+
+
+#: ChartSpec fields the drawers never read (``charts.draw`` uses title, subtitle, source, data,
+#: chart and options): a copy differing only in these draws the same figure.
+_NOT_DRAWN = frozenset({"id", "notes", "tables", "headline"})
