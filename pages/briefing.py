@@ -6,6 +6,7 @@ import streamlit as st
 from chokepoint import briefing, catalog, company, export, regime_session, scenarios, ui
 from chokepoint import workspace as ws
 from chokepoint.stockpile_xlsx import parse_stockpile_file
+from chokepoint.ui import urlstate
 from chokepoint.views import regime_dates
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
@@ -23,35 +24,41 @@ st.markdown(
     "sources slide. The numbers are the ones the other pages show.")
 
 # ---- what the pack is about: a country, or a company snapshot ---------------------------------
-subject = st.radio("Pack for", ["country", "company"], horizontal=True, key="brief_subject",
-                   format_func={"country": "a country", "company": "a company stockpile snapshot"}.get)
+KINDS = {"country": "a country", "company": "a company stockpile snapshot"}
+subject = urlstate.choice("kind", "brief_subject", list(KINDS), "country", label=KINDS.get)
+st.radio("Pack for", list(KINDS), horizontal=True, key="brief_subject", format_func=KINDS.get)
 c1, c2 = st.columns(2)
-as_of = c2.date_input("As of", dt.date.today(), key="brief_as_of",
-                      help="Which measures are in force on this date: chosen by default; the others are labelled.")
+as_of = urlstate.day("as_of", "brief_as_of", dt.date.today())
+c2.date_input("As of", key="brief_as_of",
+              help="Which measures are in force on this date: chosen by default; the others are labelled.")
 dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
-if "brief_regimes" in st.session_state:     # a custom regime deleted on Control regimes leaves the choice
-    st.session_state["brief_regimes"] = [r for r in st.session_state["brief_regimes"] if r in regime_options]
-regime_ids = c2.multiselect("Regimes", regime_options, default=dates.defaults(library, reference=False),
-                            key="brief_regimes",
-                            format_func=lambda r: dates.name(library[r]) if r in library else regime_names[r],
-                            help="Months of cover is computed under each; the worst one is a key finding. By "
-                                 "default the measures in force on the as-of date. Custom regimes built or "
-                                 "uploaded on *Control regimes* are listed too (this session).")
+regime_label = {r: dates.name(library[r]) if r in library else regime_names[r] for r in regime_options}
+regime_ids = urlstate.choices("regimes", "brief_regimes", regime_options, dates.defaults(library, reference=False),
+                              label=regime_label.get)
+c2.multiselect("Regimes", regime_options, key="brief_regimes", format_func=regime_label.get,
+               help="Months of cover is computed under each; the worst one is a key finding. By "
+                    "default the measures in force on the as-of date. Custom regimes built or "
+                    "uploaded on *Control regimes* are listed too (this session).")
 c2.caption(dates.caveat)
 target = regime_session.DEFAULT_BAN_TARGET
 if regime_session.needs_target(library, regime_ids):
     isos = company.country_options()
-    target = c2.selectbox("Ban targets", isos, index=isos.index(target) if target in isos else 0,
-                          key="brief_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
-                          help="The country the 'ban on one country' regime is aimed at, for this pack.")
+    target = urlstate.choice("target", "brief_ban_target", isos, target if target in isos else isos[0],
+                             label=catalog.country_name)
+    c2.selectbox("Ban targets", isos, key="brief_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                 help="The country the 'ban on one country' regime is aimed at, for this pack.")
+else:
+    urlstate.drop("target")
 if subject == "country":
     traded = briefing.traded_materials(ui.query)
-    materials = c1.multiselect("Materials", traded, default=traded, key="brief_materials",
-                               format_func=lambda m: mats[m].name,
-                               help="Materials with trade data; the first one leads the pack.")
+    materials = urlstate.choices("materials", "brief_materials", traded, traded, label=lambda m: mats[m].name)
+    c1.multiselect("Materials", traded, key="brief_materials", format_func=lambda m: mats[m].name,
+                   help="Materials with trade data; the first one leads the pack.")
     countries = briefing.countries((materials or traded)[0], ui.query)
-    country = c1.selectbox("Country", countries, index=countries.index("IND") if "IND" in countries else 0,
-                           key="brief_country", format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+    country = urlstate.choice("country", "brief_country", countries, "IND" if "IND" in countries else countries[0],
+                              label=catalog.country_name)
+    c1.selectbox("Country", countries, key="brief_country", format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+    urlstate.link()
     choice = ("country", country, tuple(materials), tuple(regime_ids), target)
 else:
     tenant, store = ui.current_tenant(), ui.workspace()
@@ -59,6 +66,8 @@ else:
         snaps, ws_down = store.list(tenant), None
     except ws.WorkspaceUnavailable as e:       # server unreachable: uploads still work
         snaps, ws_down = [], str(e)
+    urlstate.drop("materials", "country")
+    urlstate.link()                     # the file or snapshot is the user's own: never in the link
     source = c1.radio("Stockpile from", ["snapshot", "upload"], horizontal=True, key="brief_source",
                       index=0 if snaps else 1,
                       format_func={"snapshot": "a saved snapshot", "upload": "a file upload"}.get)

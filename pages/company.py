@@ -23,6 +23,7 @@ from chokepoint import (
     ui,
 )
 from chokepoint import workspace as ws
+from chokepoint.ui import urlstate
 from chokepoint.views import company as view_company
 from chokepoint.views import regime_dates
 
@@ -311,12 +312,11 @@ if lines is None:
 # ---- results: settings --------------------------------------------------------------------------------
 st.subheader(f"3 · Months of cover: {subject}")
 o1, o2, o3 = st.columns([3, 2, 1])
-if "company_regimes" in ss:      # a custom regime deleted on Control regimes leaves the choice
-    ss["company_regimes"] = [r for r in ss["company_regimes"] if r in REGIME_IDS]
-reg_ids = o1.multiselect("Regimes", REGIME_IDS, default=[r for r in DEFAULT_REGIMES if r in library],
-                         format_func=REGIME_NAMES.get, key="company_regimes",
-                         help="The regime library, plus custom regimes built or uploaded on *Control regimes* "
-                              "(this session).")
+reg_ids = urlstate.choices("regimes", "company_regimes", REGIME_IDS, [r for r in DEFAULT_REGIMES if r in library],
+                           label=REGIME_NAMES.get)
+o1.multiselect("Regimes", REGIME_IDS, format_func=REGIME_NAMES.get, key="company_regimes",
+               help="The regime library, plus custom regimes built or uploaded on *Control regimes* "
+                    "(this session).")
 isos = company.country_options()
 default_country = o2.selectbox("Country of sites without a site_country", isos, index=None,
                                format_func=lambda c: f"{catalog.country_name(c)} ({c})", key="company_country",
@@ -326,9 +326,13 @@ start = o3.date_input("Start of controls", value=dt.date.today(), key="company_s
                            "force) starts when the control timeline says it comes into force; scenarios start here.")
 target = regime_session.DEFAULT_BAN_TARGET
 if regime_session.needs_target(library, reg_ids):
-    target = o2.selectbox("Ban targets", isos, index=isos.index(target) if target in isos else 0,
-                          key="company_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
-                          help="The country the 'ban on one country' regime is aimed at, for this run.")
+    target = urlstate.choice("target", "company_ban_target", isos, target if target in isos else isos[0],
+                             label=catalog.country_name)
+    o2.selectbox("Ban targets", isos, key="company_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                 help="The country the 'ban on one country' regime is aimed at, for this run.")
+else:
+    urlstate.drop("target")
+urlstate.link()                         # the choices only: the stockpile itself stays in the session
 if not reg_ids:
     st.warning("Pick at least one regime.")
     st.stop()

@@ -4,6 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from chokepoint import catalog, constants, cover, embedded, fmt, regimes, scenarios, ui
+from chokepoint.ui import urlstate
 from chokepoint.views import cover as view_cover
 from chokepoint.views import embedded as view_embedded
 from chokepoint.views import regime_dates
@@ -25,40 +26,49 @@ st.markdown(
 
 # ---- controls: as-of date, material, regimes, industry inventory, start date -------------------
 a1, a2 = st.columns([1, 3])
-as_of = a1.date_input("As of", dt.date.today(), key="cov_as_of",
-                      help="Which measures are in force, suspended or scenarios on this date (from the dated control "
-                           "timeline on *Control regimes*). Regimes in force are chosen by default and the headline "
-                           "counts only them.")
+as_of = urlstate.day("as_of", "cov_as_of", dt.date.today())
+a1.date_input("As of", key="cov_as_of",
+              help="Which measures are in force, suspended or scenarios on this date (from the dated control "
+                   "timeline on *Control regimes*). Regimes in force are chosen by default and the headline "
+                   "counts only them.")
 dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
 a2.caption(dates.caveat)
-c1, c2 = st.columns([1, 3])
 materials = ui.view(scenarios.country_materials, run=ui.query)
-material = c1.selectbox("Material", materials, key="cov_material",
-                        index=materials.index("permanent_magnets") if "permanent_magnets" in materials else 0,
-                        format_func=lambda m: mats[m].name,
-                        help="Materials with bilateral trade data (the supply lines of each country).")
+material = urlstate.choice("material", "cov_material", materials,
+                           "permanent_magnets" if "permanent_magnets" in materials else materials[0],
+                           label=lambda m: mats[m].name)
+b1, b2, b3 = st.columns([2, 1.4, 1])
+b1.selectbox("Material", materials, key="cov_material", format_func=lambda m: mats[m].name,
+             help="Materials with bilateral trade data (the supply lines of each country).")
 options = list(library) + [k for k in custom if k not in library]
 names = {**{k: dates.name(r) for k, r in library.items()},
          **{k: f"{dates.name(r)} (custom)" for k, r in custom.items()}}
-chosen = c2.multiselect("Regimes", options, default=dates.defaults(library), key="cov_regimes", format_func=names.get,
-                        help="By default the measures in force on the as-of date and the no-controls reference. "
-                             "Suspended measures and scenarios are labelled as such; custom regimes are built on the "
-                             "Control regimes page (this session only).")
-s1, s2, s3 = st.columns([2, 1, 1])
-industry_months = s1.slider(
-    "Industry inventory (months of use)", 0.0, 12.0, scenarios.DEFAULT_INDUSTRY_MONTHS, 0.5, key="cov_industry",
-    help=f"Assumption. Default 3 months: {scenarios.INDUSTRY_CITATION}.")
-start = s2.date_input("Start of the controls", scenarios.DEFAULT_START, key="cov_start",
-                      help="Month 0 of the regimes already in force by then. Default 4 April 2025 (MOFCOM/GAC "
-                           "Announcement No. 18). A regime that comes into force later (such as a suspended one) "
-                           "starts on its in-force date, never before it exists.")
+chosen = urlstate.choices("regimes", "cov_regimes", options, dates.defaults(library), label=names.get)
+st.pills("Regimes", options, selection_mode="multi", key="cov_regimes", format_func=names.get,
+         help="By default the measures in force on the as-of date and the no-controls reference. "
+              "Suspended measures and scenarios are labelled as such; custom regimes are built on the "
+              "Control regimes page (this session only).")
+industry_months = urlstate.number("inventory", "cov_industry", scenarios.DEFAULT_INDUSTRY_MONTHS, 0.0, 12.0, 0.5)
+b2.slider("Industry inventory (months of use)", 0.0, 12.0, step=0.5, key="cov_industry",
+          help=f"Assumption. Default 3 months: {scenarios.INDUSTRY_CITATION}.")
+start = urlstate.day("start", "cov_start", scenarios.DEFAULT_START)
+b3.date_input("Start of the controls", key="cov_start",
+              help="Month 0 of the regimes already in force by then. Default 4 April 2025 (MOFCOM/GAC "
+                   "Announcement No. 18). A regime that comes into force later (such as a suspended one) "
+                   "starts on its in-force date, never before it exists.")
 inputs = ui.view(scenarios.country_inputs, material, industry_months=industry_months, run=ui.query)
 holders = sorted((h for h in inputs["holder"].unique() if h != constants.CONTROLLER), key=catalog.country_name)
 target = scenarios.DEFAULT_BAN_TARGET
 if any(library[i].has("retargetable") for i in chosen if i in library):
-    target = s3.selectbox("Ban targets", holders, index=holders.index("USA") if "USA" in holders else 0,
-                          key="cov_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
-                          help="The country the 'ban on one country' regime is aimed at.")
+    target = urlstate.choice("target", "cov_ban_target", holders, "USA" if "USA" in holders else holders[0],
+                             label=catalog.country_name)
+    st.columns([1, 3])[0].selectbox("Ban targets", holders, key="cov_ban_target", format_func=lambda c: f"{catalog.country_name(c)} ({c})",
+                 help="The country the 'ban on one country' regime is aimed at.")
+else:
+    urlstate.drop("target")
+country = urlstate.choice("country", "cov_country", holders, "USA" if "USA" in holders else holders[0],
+                          label=catalog.country_name)
+urlstate.link()
 
 with st.expander("Substitution and demand reduction (optional)"):
     e1, e2, e3, e4 = st.columns(4)
@@ -85,15 +95,13 @@ short = mats[material].short_name.lower()
 
 # ---- heatmap: every country x regime ----------------------------------------------------------
 # a stock the user set in tonnes for the detail country (its widget is below; its value is in the session)
-picked = st.session_state.get("cov_country")
-user_t = st.session_state.get(f"cov_stock_t_{material}_{picked}") or 0.0
-stocks = {picked: float(user_t)} if picked and user_t > 0 else None
+user_t = st.session_state.get(f"cov_stock_t_{material}_{country}") or 0.0
+stocks = {country: float(user_t)} if user_t > 0 else None
 table = compute(scenarios.country_cover, material, regs, industry_months=industry_months, substitution=substitution,
                                 demand_factor=demand, stocks=stocks, run=ui.query)
 shown = table[table["holder"] != constants.CONTROLLER]
-country = st.selectbox("Country for the detail below", holders,
-                       index=holders.index("USA") if "USA" in holders else 0, key="cov_country",
-                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+st.selectbox("Country for the detail below", holders, key="cov_country",
+             format_func=lambda c: f"{catalog.country_name(c)} ({c})")
 every = st.toggle(f"Show every importer ({shown['holder'].nunique()}, down to a few kilograms a year)",
                   key="cov_every", help="By default the heatmap shows the largest importers that together take "
                                         f"{view_cover.MAJOR_SHARE:.0%} of world use.")
@@ -120,19 +128,21 @@ else:
                                starts=starts)
     ui.chart(compute(view_cover.rundown, curves, country=country, material=short, material_id=material,
                      reference_ids=regimes.flagged(library, "reference")))
-left, right = st.columns([1, 1])
-with left:
-    runout = scenarios.runout_table(mine, start, starts)
-    st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
-                "the mean month 365.25 / 12; a regime starts on "
-                f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
-    st.dataframe(runout.drop(columns=["regime"]), hide_index=True, width="stretch",
-                 column_config={"regime_name": "regime",
-                                "months": st.column_config.NumberColumn("months of cover", format="%.1f"),
-                                "runout_date": st.column_config.DateColumn("runs out on"),
-                                "start_date": st.column_config.DateColumn("start"),
-                                "horizon_months": "horizon (months)"})
-with right:
+runout = scenarios.runout_table(mine, start, starts)
+st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
+            "the mean month 365.25 / 12; a regime starts on "
+            f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
+# full width, the answer first: months of cover and the run-out date beside the regime's name
+st.dataframe(runout.drop(columns=["regime"]), hide_index=True, width="stretch",
+             column_order=["regime_name", "months", "runout_date", "state",
+                           *[c for c in runout.columns if c not in ("regime", "regime_name", "months",
+                                                                    "runout_date", "state")]],
+             column_config={"regime_name": "regime",
+                            "months": st.column_config.NumberColumn("months of cover", format="%.1f"),
+                            "runout_date": st.column_config.DateColumn("runs out on"),
+                            "start_date": st.column_config.DateColumn("start"),
+                            "horizon_months": "horizon (months)"})
+with st.container():      # full width below the run-out table
     st.markdown("#### Assumptions and sources")
     st.markdown("\n".join("- " + line for line in scenarios.assumption_lines(mine.iloc[0])))
     st.dataframe(scenarios.lines_table(hold).drop(columns=["supplier"]), hide_index=True, width="stretch",

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from chokepoint import catalog, embedded, export, exposure, fmt, lookthrough, ui
+from chokepoint.ui import urlstate
 from chokepoint.views import embedded as view_embedded
 from chokepoint.views import exposure as view_exposure
 from chokepoint.views import overview as view_overview
@@ -9,7 +10,6 @@ from chokepoint.views import overview as view_overview
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
 
 GROUPS = {"rare_earths": "Rare earths", "titanium": "Titanium", "magnesium": "Magnesium"}
-qp = st.query_params
 
 # ---- title ----------------------------------------------------------------------------------
 st.title("Exposure: who depends on China, directly and through third countries")
@@ -24,19 +24,19 @@ mats = catalog.materials()
 
 f1, f2, f3 = st.columns([1, 2, 1])
 group_ids = list(GROUPS)
-group = f1.selectbox("Material group", group_ids, format_func=GROUPS.get, key="exp_group",
-                     index=group_ids.index(qp.get("group", "rare_earths")) if qp.get("group") in GROUPS else 0)
+group = urlstate.choice("group", "exp_group", group_ids, "rare_earths", label=GROUPS.get)
+f1.selectbox("Material group", group_ids, format_func=GROUPS.get, key="exp_group")
 in_group = [m for m in mats.values() if m.group == group and m.form != "element"]
 in_group.sort(key=lambda m: (not set(m.hs6) & traded, m.name))  # materials with trade data first
 ids = [m.material_id for m in in_group]
-default_mat = qp.get("material") if qp.get("material") in ids else ids[0]
-material = f2.selectbox(
-    "Material", ids, index=ids.index(default_mat), key=f"exp_material_{group}",
-    format_func=lambda i: mats[i].name + ("" if set(mats[i].hs6) & traded else " — no trade data"))
+mat_label = {i: mats[i].name + ("" if set(mats[i].hs6) & traded else " — no trade data") for i in ids}
+material = urlstate.choice("material", "exp_material", ids, ids[0], label=mat_label.get)
+f2.selectbox("Material", ids, key="exp_material", format_func=mat_label.get)
 hs_opts = ["all"] + list(mats[material].hs6)
-hs_choice = f3.selectbox("HS code", hs_opts, key=f"exp_hs_{material}",
-                         format_func=lambda h: "all lines of the material" if h == "all"
-                         else f"{h} {catalog.hs_codes().get(h, {}).get('description', '')[:40]}")
+hs_choice = urlstate.choice("hs", "exp_hs", hs_opts, "all")
+f3.selectbox("HS code", hs_opts, key="exp_hs",
+             format_func=lambda h: "all lines of the material" if h == "all"
+             else f"{h} {catalog.hs_codes().get(h, {}).get('description', '')[:40]}")
 hs6 = tuple(mats[material].hs6) if hs_choice == "all" else (hs_choice,)
 key = material if hs_choice == "all" else f"hs:{hs_choice}"
 label = exposure.material_label(key, hs6)
@@ -48,26 +48,30 @@ if have.empty:
     st.info(f"**No bilateral trade data for {label}** in this dataset, so no shares can be shown (not a zero). "
             f"The dataset has bilateral import flows for {lines}. Pick one of those materials, or see *Data and methods*.",
             icon=":material/info:")
+    urlstate.drop("year", "basis")      # the country stays in the link: it is kept for the next material
+    urlstate.link()
     ui.footer(["trade_flows", "hs_codes", "materials"])
     st.stop()
 
 g1, g2, g3 = st.columns([1, 1, 2])
 years = sorted(set(have["year"].astype(int)), reverse=True)
-year = g1.selectbox("Year", years, key="exp_year")
+year = urlstate.choice("year", "exp_year", years, years[0])
+g1.selectbox("Year", years, key="exp_year")
 has_quantity = int(have.loc[have["year"] == year, "n_quantity"].sum()) > 0
 bases = list(exposure.BASES) if has_quantity else ["value"]
-basis = g2.radio("Basis", bases, horizontal=True, key="exp_basis" if has_quantity else "exp_basis_value_only",
-                 format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)",
-                 help=None if has_quantity else f"Quantity is not available for {year}: its flows give value only.")
+basis = urlstate.choice("basis", "exp_basis", bases, "value")
+g2.radio("Basis", bases, horizontal=True, key="exp_basis",
+         format_func=lambda b: "value (USD)" if b == "value" else "quantity (t)",
+         help=None if has_quantity else f"Quantity is not available for {year}: its flows give value only.")
 if not has_quantity:
     g2.caption(f"quantity: not available for {year} (value only)")
 by_imp = ui.query("exposure_china_share_by_importer", hs6_list=list(hs6), year=year, basis=basis)
 countries = sorted(by_imp["importer"], key=catalog.country_name)
-wanted = qp.get("country", "IND")
-default_c = wanted if wanted in countries else ("IND" if "IND" in countries else countries[0])
-country = g3.selectbox("Country (importer)", countries, index=countries.index(default_c), key="exp_country",
-                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
-st.query_params.update({"group": group, "material": material, "country": country})
+country = urlstate.choice("country", "exp_country", countries, "IND" if "IND" in countries else countries[0],
+                          label=catalog.country_name)
+g3.selectbox("Country (importer)", countries, key="exp_country",
+             format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+urlstate.link()
 cname = catalog.country_name(country)
 sel = exposure.Selection(country, key, hs6, int(year), basis)
 

@@ -3,9 +3,11 @@ import streamlit as st
 
 from chokepoint import ui
 from chokepoint.constants import CONTROLLER, MAGNET_EXPORTS_MATERIAL
+from chokepoint.ui import urlstate
 from chokepoint.views import overview
 
 ui.route_through_app()  # a first-ever request for a page URL goes through app.py (see ui/router.py)
+urlstate.link()         # the page has no choices: its link is its address
 
 specs = ui.view(overview.page, ui.query)
 conc = ui.query("production_concentration")

@@ -5,6 +5,7 @@ import duckdb
 import streamlit as st
 
 from chokepoint import catalog, constants, observed, regime_session, regime_status, regimes, scenarios, ui
+from chokepoint.ui import urlstate
 from chokepoint.views import cover as view_cover
 from chokepoint.views import observed as view_observed
 from chokepoint.views import overview as view_overview
@@ -32,8 +33,9 @@ ui.chart(ui.view(view_overview.control_timeline, events).with_(id="regimes-timel
 # ---- status of each regime on a date, and events the user adds ----------------------------------
 st.subheader("Which regimes are in force")
 s1, s2 = st.columns([1, 3])
-as_of = s1.date_input("As of", dt.date.today(), key="reg_as_of",
-                      help="Status of each regime on this date, from the dated control timeline below.")
+as_of = urlstate.day("as_of", "reg_as_of", dt.date.today())
+s1.date_input("As of", key="reg_as_of",
+              help="Status of each regime on this date, from the dated control timeline below.")
 ev_up = s2.file_uploader(
     "Add control events (CSV or YAML)", type=["csv", "yml", "yaml"], key="reg_events",
     help="Columns: date, regime, action (imposed, suspended or lifted), measure, source; optional until (end of a "
@@ -298,8 +300,9 @@ if not have:
     st.info("The dataset in use has no monthly customs data (the built-in dataset has the UK and Brazil).")
 else:
     o1, _ = st.columns([1, 3])
-    rep = o1.selectbox("Importer with monthly data", have, key="obs_reporter",
-                       format_func=lambda c: f"{catalog.country_name(c)} ({c})")
+    rep = urlstate.choice("importer", "obs_reporter", have, have[0], label=catalog.country_name)
+    o1.selectbox("Importer with monthly data", have, key="obs_reporter",
+                 format_func=lambda c: f"{catalog.country_name(c)} ({c})")
     events = ui.query("control_timeline", controller=constants.CONTROLLER)
     ui.chart(ui.view(view_observed.flows, ui.view(observed.flows, rep, constants.MAGNETS, run=ui.query), events,
                      reporter=rep, material=constants.MAGNETS))
@@ -336,4 +339,5 @@ else:
     if dest is not None:
         ui.chart(dest)
 
+urlstate.link()
 ui.footer(["control_events", "trade_flows", "consumption", "stockpiles", "observed_monthly", "monthly_exports"])

@@ -242,7 +242,7 @@ def test_control_regimes_page_has_the_observed_section():
     # ... and runs on Months of cover, picked like any custom regime
     at.switch_page("pages/cover.py").run()
     assert not at.exception, at.exception
-    ms = at.multiselect(key="cov_regimes")
+    ms = at.pills(key="cov_regimes")
     assert any("What Brazil actually saw" in o and "(custom)" in o for o in ms.options)
     ms.set_value(["apr-2025-licensing", "observed-bra-permanent-magnets"]).run()
     assert not at.exception, at.exception

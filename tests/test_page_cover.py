@@ -43,7 +43,7 @@ def test_cover_page_heatmap_curves_tornado_and_assumptions():
 
 def test_changing_regimes_and_country_redraws():
     at = _page("pages/cover.py")
-    at.multiselect(key="cov_regimes").set_value(["apr-2025-licensing", "ban-one-country"]).run()
+    at.pills(key="cov_regimes").set_value(["apr-2025-licensing", "ban-one-country"]).run()
     assert not at.exception, at.exception
     heat = [f for f in _figures(at) if f["data"][0]["type"] == "heatmap"][0]
     assert len(heat["data"][0]["x"]) == 2
@@ -89,9 +89,9 @@ def test_regimes_page_library_and_editor_builds_a_regime_used_on_cover():
     # the custom regime is a choice on Months of cover
     at.switch_page("pages/cover.py").run()
     assert not at.exception, at.exception
-    assert any("Magnesium squeeze (custom)" in o for o in at.multiselect(key="cov_regimes").options)
+    assert any("Magnesium squeeze (custom)" in o for o in at.pills(key="cov_regimes").options)
     at.selectbox(key="cov_material").set_value("magnesium_metal")
-    at.multiselect(key="cov_regimes").set_value(["baseline", "custom-magnesium-squeeze"]).run()
+    at.pills(key="cov_regimes").set_value(["baseline", "custom-magnesium-squeeze"]).run()
     assert not at.exception, at.exception
     heat = [f for f in _figures(at) if f["data"][0]["type"] == "heatmap"][0]
     assert any("Magnesium" in x for x in heat["data"][0]["x"])

@@ -41,7 +41,7 @@ def test_filters_change_the_answer():
 
 def test_material_without_trade_data_says_so():
     at = _exposure()
-    at.selectbox(key="exp_material_rare_earths").set_value("dysprosium_oxide").run()
+    at.selectbox(key="exp_material").set_value("dysprosium_oxide").run()
     assert not at.exception, at.exception
     assert any("No bilateral trade data" in i.value for i in at.info)
     assert not at.metric  # no silent zero
@@ -49,7 +49,7 @@ def test_material_without_trade_data_says_so():
 
 def test_ndfeb_heading_names_its_proxy_and_reliance_shows_states_not_impossible_shares():
     at = _exposure()
-    at.selectbox(key="exp_material_rare_earths").set_value("ndfeb_magnet").run()
+    at.selectbox(key="exp_material").set_value("ndfeb_magnet").run()
     assert not at.exception, at.exception
     assert "proxy: HS 850511, all metal magnets" in at.subheader[0].value
     assert any("used as a proxy for NdFeB" in w.value for w in at.warning)
@@ -70,4 +70,4 @@ def test_2022_is_value_only_and_what_changed_is_shown():
     assert not at.exception, at.exception
     assert {x.label: x.value for x in at.metric}["China, direct"] == "73.9%"
     assert any("quantity: not available for 2022" in c.value for c in at.caption)
-    assert [r.options for r in at.radio if r.key == "exp_basis_value_only"] == [["value (USD)"]]
+    assert [r.options for r in at.radio if r.key == "exp_basis"] == [["value (USD)"]]

@@ -28,10 +28,10 @@ def test_cover_page_as_of_defaults_and_headline():
     at.date_input(key="cov_as_of").set_value(dt.date(2025, 12, 1)).run()
     assert not at.exception, at.exception
     # the regime choice was made on the first run (today); choose what the page defaults to on this date
-    at.multiselect(key="cov_regimes").set_value(["apr-2025-licensing", "oct-2025-expansion", "baseline"]).run()
+    at.pills(key="cov_regimes").set_value(["apr-2025-licensing", "oct-2025-expansion", "baseline"]).run()
     heat = [t for t in _titles(at) if "importers run out" in t or "No importer" in t][0]
     assert "April 2025 licensing (in force on 1 Dec 2025)" in heat and "October" not in heat
-    opts = at.multiselect(key="cov_regimes").options
+    opts = at.pills(key="cov_regimes").options
     assert any(o.startswith("Suspended: October 2025") for o in opts)
     assert any(o.startswith("Scenario: Escalation") for o in opts)
     caption = " ".join(c.value for c in at.caption)
@@ -49,7 +49,7 @@ def test_cover_page_defaults_to_in_force_regimes_and_user_events():
         "date,regime,action,measure,source\n2000-01-01,escalation-ti-mg-lree,imposed,Test measure,Test\n")
     at.switch_page("pages/cover.py").run()
     assert not at.exception, at.exception
-    chosen = at.multiselect(key="cov_regimes").value
+    chosen = at.pills(key="cov_regimes").value
     assert "escalation-ti-mg-lree" in chosen and "baseline" in chosen
     assert "eu-fast-track" not in chosen and "ban-one-country" not in chosen
     assert "1 event(s) you added" in " ".join(c.value for c in at.caption)

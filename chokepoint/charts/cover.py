@@ -55,10 +55,16 @@ def cover_heatmap(spec: ChartSpec) -> go.Figure:
     return fig
 
 
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+BAND_ALPHA = 0.08   # light enough that two or three overlapping bands stay readable
+
+
 def rundown_curves(spec: ChartSpec) -> go.Figure:
     """Stock run-down lines per regime with a shaded low/high band (scenarios.rundown rows);
-    ``reference_ids`` (the regimes flagged ``reference``) are drawn grey and dotted."""
+    ``reference_ids`` (the regimes flagged ``reference``) are drawn grey and dotted; regimes of a
+    ``coinciding`` group (same curve) are drawn dashed over each other, with one band for the group."""
     df, reference_ids = spec.data, spec.options.get("reference_ids", ())
+    later = {rid: k for g in spec.options.get("coinciding", ()) for k, rid in enumerate(g) if k}
     fig = go.Figure()
     for i, (rid, g) in enumerate(df.groupby("regime", sort=False)):
         colour = GREY if rid in reference_ids else REGIME_COLOURS[i % len(REGIME_COLOURS)]
@@ -67,12 +73,13 @@ def rundown_curves(spec: ChartSpec) -> go.Figure:
         r, gg, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
         x = list(g["date"]) + list(g["date"])[::-1]
         y = list(g["stock_high_t"]) + list(g["stock_low_t"])[::-1]
-        if g["state"].iloc[0] == "exhausted":   # bands for regimes that run out (others stay readable)
-            fig.add_trace(go.Scatter(x=x, y=y, fill="toself", fillcolor=f"rgba({r},{gg},{b},0.12)",
+        if g["state"].iloc[0] == "exhausted" and rid not in later:   # bands of regimes that run out, once
+            fig.add_trace(go.Scatter(x=x, y=y, fill="toself", fillcolor=f"rgba({r},{gg},{b},{BAND_ALPHA})",
                                      line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=rid))
         label = cover_label(g["months"].iloc[0], g["state"].iloc[0], int(g["month"].max()))
+        dash = DASHES[later[rid] % len(DASHES)] if rid in later else "dot" if rid in reference_ids else "solid"
         fig.add_trace(go.Scatter(x=g["date"], y=g["stock_t"], mode="lines", name=f"{wrap_br(short, 34)}: <b>{label}</b>",
-                                 line=dict(color=colour, width=3, dash="dot" if rid in reference_ids else "solid"),
+                                 line=dict(color=colour, width=3, dash=dash),
                                  legendgroup=rid, customdata=g[["month"]].values,
                                  hovertemplate="month %{customdata[0]}: %{y:,.0f} t<extra>" + name + "</extra>"))
     fig.update_yaxes(title="stock (t)", rangemode="tozero", tickformat=",")

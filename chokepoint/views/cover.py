@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .. import catalog, cover, scenarios
@@ -100,9 +101,25 @@ def first_runout(curves: pd.DataFrame) -> tuple[float, str] | None:
     return min(first) if first else None
 
 
+def coinciding(curves: pd.DataFrame) -> list[list[str]]:
+    """Groups (two or more regime ids, in drawing order) whose central run-down curves are the same
+    month by month (within 0.5 t), so one line would hide the other."""
+    series = {rid: g.sort_values("month")["stock_t"].to_numpy() for rid, g in curves.groupby("regime", sort=False)}
+    groups: list[list[str]] = []
+    for rid, ys in series.items():
+        home = next((g for g in groups if len(series[g[0]]) == len(ys)
+                     and bool(np.allclose(series[g[0]], ys, rtol=0, atol=0.5, equal_nan=True))), None)
+        if home is None:
+            groups.append([rid])
+        else:
+            home.append(rid)
+    return [g for g in groups if len(g) > 1]
+
+
 def rundown(curves: pd.DataFrame, *, country: str, material: str, material_id: str,
             reference_ids: Collection[str] = (), notes: tuple[str, ...] = ()) -> ChartSpec:
-    """One country's stock run-down per regime with low/high bands (scenarios.rundown rows)."""
+    """One country's stock run-down per regime with low/high bands (scenarios.rundown rows);
+    regimes whose curves coincide are named in the subtitle and drawn dashed over each other."""
     who = possessive(catalog.country_name(country))
     first = first_runout(curves)
     if first:
@@ -111,10 +128,15 @@ def rundown(curves: pd.DataFrame, *, country: str, material: str, material_id: s
     else:
         title = f"{who} {material} stock lasts the whole horizon under every regime shown"
     band = curves["band"].iloc[0] if len(curves) else ""
+    same = coinciding(curves)
+    names = dict(zip(curves["regime"], curves["regime_name"]))
+    overlap = "".join(f"\nSame curve (drawn dashed over each other): {' = '.join(catalog.short_name(names[r]) for r in g)}"
+                      for g in same)
     return ChartSpec(f"cover-rundown-{country}-{material_id}", title,
                      "Stock (t) month by month, ESTIMATES; legend: months of cover\nShaded for regimes "
-                     f"that run out: low–high band ({band})", COVER_SOURCE, curves, "rundown_curves",
-                     {"reference_ids": tuple(reference_ids)}, tables=COVER_TABLES, notes=notes)
+                     f"that run out: low–high band ({band}){overlap}", COVER_SOURCE, curves, "rundown_curves",
+                     {"reference_ids": tuple(reference_ids), "coinciding": tuple(tuple(g) for g in same)},
+                     tables=COVER_TABLES, notes=notes)
 
 
 def tornado(sens: pd.DataFrame, *, country: str, material: str, material_id: str, regime_name: str,
