@@ -114,7 +114,13 @@ def _delete(snapshot_id: str, name: str) -> None:
 # ---- comparing two snapshots: months of cover under each regime, the change, the inputs -------
 @st.fragment
 def compare_snapshots(snaps: list, by_id: dict) -> None:
-    with st.expander("Compare two snapshots: months of cover and what changed", icon=":material/compare_arrows:"):
+    # keyed and tracked: it stays open while the list above changes (a save moves it down the page), and a
+    # closed comparison computes nothing
+    box = st.expander("Compare two snapshots: months of cover and what changed", icon=":material/compare_arrows:",
+                      key="company_cmp_open", on_change="rerun")
+    with box:
+        if not box.open:
+            return
         c1, c2, c3 = st.columns([2, 2, 3])
         ids = list(by_id)
         a = c1.selectbox("From (older)", ids, index=1, key="company_cmp_a", format_func=lambda i: by_id[i].name)

@@ -199,6 +199,9 @@ def test_snapshot_comparison_shows_cover_per_regime_and_the_inputs(ws_env):
     march = store.save("local", "March", parse_stockpile_csv(GOOD, filename="march.csv"), GOOD)
     june = store.save("local", "June", parse_stockpile_csv(LATER, filename="june.csv"), LATER)
     at = page("company")
+    assert not [s for s in at.selectbox if s.key == "company_cmp_a"]     # closed: nothing computed
+    at.session_state["company_cmp_open"] = True                          # the user opens the comparison
+    at.run()
     at.selectbox(key="company_cmp_a").set_value(march.snapshot_id)
     at.selectbox(key="company_cmp_b").set_value(june.snapshot_id)
     at.multiselect(key="company_cmp_regimes").set_value(["apr-2025-licensing"]).run()
