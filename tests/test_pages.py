@@ -78,3 +78,13 @@ def test_control_timeline_labels_wrap_instead_of_ending_in_an_ellipsis():
     assert not any("…" in t for t in labels)
     assert sorted(t.replace("<br>", " ") for t in labels) == sorted(events["items"])
     assert max(len(line) for t in labels for line in t.split("<br>")) <= 40
+
+
+def test_the_provenance_footer_is_drawn_when_opened():
+    at = _app()
+    text = lambda: " ".join(m.value for m in at.markdown)          # noqa: E731
+    assert "sha256" not in text()                                   # closed: nothing drawn
+    at.session_state["footer_provenance"] = True                    # the reader opens it
+    at.run()
+    assert not at.exception, at.exception
+    assert "sha256" in text() and "accessed" in text() and "(table `production`)" in text()

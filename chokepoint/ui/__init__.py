@@ -268,7 +268,10 @@ def chart(spec: ChartSpec, *, data_note: str | None = None) -> None:
 def footer(tables: list[str]) -> None:
     """Provenance footer: every table the page used, with licence, access date and checksum."""
     prov = provenance(data_dir())
-    with st.expander("Sources and provenance of this page", expanded=False):
+    box = st.expander("Sources and provenance of this page", key="footer_provenance", on_change="rerun")
+    with box:                  # drawn when opened: a closed footer costs a rerun nothing
+        if not box.open:
+            return
         for t in tables:
             p = prov[t]
             st.markdown(
