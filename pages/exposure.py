@@ -161,11 +161,11 @@ if view.change is not None:
 # ---- China's export share over time and production concentration -----------------------------------
 series = ui.query("exposure_china_export_share_series", hs6_list=list(hs6))
 if not series.empty:
-    ui.chart(view_exposure.export_share_lines(series, key=key, material=short))
+    ui.chart(ui.view(view_exposure.export_share_lines, series, key=key, material=short))
 conc = ui.query("production_concentration")
 conc = conc[conc["material_group"] == group]
 if not conc.empty:
-    ui.chart(view_overview.production_concentration(conc).with_(id=f"production-{group}"))
+    ui.chart(ui.view(view_overview.production_concentration, conc).with_(id=f"production-{group}"))
 
 # ---- caveats ---------------------------------------------------------------------------------------
 caveat = catalog.hs_codes().get(hs6[0], {}).get("caveat", "")
