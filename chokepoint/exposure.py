@@ -222,10 +222,18 @@ def look_through_all(bilateral: pd.DataFrame, dep: pd.DataFrame) -> pd.DataFrame
     return g.sort_values(["china_share_total", "importer"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _no_imports(row) -> str:
+    """Why a row has no import tonnes: no flow at all, or flows with a value but no quantity (the
+    2022 edition gives values only)."""
+    if int(row.get("import_flows", 0) or 0) > 0:
+        return "no quantities in this year's flows (value only): reliance needs tonnes — pick a year with quantities"
+    return "no trade flows for its HS lines in this dataset"
+
+
 def reliance_label(row) -> str:
     """How an import-reliance figure was obtained, with ESTIMATE where consumption is derived."""
     if row["import_reliance"] is None or pd.isna(row["import_reliance"]):
-        return "not computable: no trade flows for its HS lines in this dataset"
+        return f"not computable: {_no_imports(row)}"
     lab = f"net imports / apparent consumption ({row['consumption_basis']}: {row['consumption_method']})"
     if row["consumption_basis"] == "derived":
         lab = "ESTIMATE — consumption derived from imports, so ~100% by construction; " + lab
@@ -265,7 +273,7 @@ def reliance_state(row: Any) -> tuple[float | None, str]:
         return None, f"scope mismatch: {mat} consumption vs {what}"
     imports = row["imports_t"]
     if imports is None or pd.isna(imports):
-        return None, "no trade flows for its HS lines in this dataset"
+        return None, _no_imports(row)
     net = float(row["net_imports_t"])
     if net <= 0:
         return None, NET_EXPORTER

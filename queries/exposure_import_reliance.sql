@@ -9,14 +9,16 @@
 --         consumption_basis ('published' | 'derived'), consumption_method (text),
 --         production_t (t, domestic, latest year, may be null), imports_t (t), exports_t (t),
 --         net_imports_t (t), import_reliance (share; may exceed 1 when scopes differ; null when
---         the HS lines have no flows), hs6_lines (VARCHAR[]), source (text).
+--         the HS lines have no flows or, as in 2022, flows with a value but no quantity),
+--         import_flows (bilateral import flows of the lines in $year, with or without a quantity),
+--         hs6_lines (VARCHAR[]), source (text).
 WITH c AS (
     SELECT * FROM consumption WHERE country = $country
     QUALIFY row_number() OVER (PARTITION BY material_id ORDER BY year DESC) = 1
 ), lines AS (
     SELECT c.material_id, unnest(m.hs6) AS hs6 FROM c JOIN materials m USING (material_id)
 ), imp AS (
-    SELECT l.material_id, sum(t.quantity_t) AS imports_t
+    SELECT l.material_id, sum(t.quantity_t) AS imports_t, count(*) AS import_flows
     FROM lines l JOIN trade_flows t ON t.hs6 = l.hs6 AND t.importer = $country AND t.year = $year
     GROUP BY l.material_id
 ), exp AS (
@@ -33,7 +35,7 @@ SELECT c.material_id, m.name AS material_name, c.year AS consumption_year, c.app
        i.imports_t, coalesce(e.exports_t, 0) AS exports_t,
        i.imports_t - coalesce(e.exports_t, 0) AS net_imports_t,
        (i.imports_t - coalesce(e.exports_t, 0)) / nullif(c.apparent_consumption_t, 0) AS import_reliance,
-       m.hs6 AS hs6_lines, c.source
+       coalesce(i.import_flows, 0) AS import_flows, m.hs6 AS hs6_lines, c.source
 FROM c JOIN materials m USING (material_id)
 LEFT JOIN imp i USING (material_id) LEFT JOIN exp e USING (material_id) LEFT JOIN prod p USING (material_id)
 ORDER BY c.basis DESC, m."group", c.material_id;

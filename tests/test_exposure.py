@@ -282,8 +282,18 @@ def test_reliance_state_order_on_hand_made_rows():
     assert exposure.reliance_state({**base, "net_imports_t": -5.0, "import_reliance": -0.05}) == (None, exposure.NET_EXPORTER)
     assert exposure.reliance_state({**base, "consumption_basis": "derived"})[1].startswith(exposure.NO_CONSUMPTION)
     assert exposure.reliance_state({**base, "imports_t": float("nan")})[1].startswith("no trade flows")
+    # flows with a value but no tonnes (the 2022 edition): said as such, not "no trade flows"
+    assert exposure.reliance_state({**base, "imports_t": float("nan"), "import_flows": 12})[1].startswith(
+        "no quantities in this year's flows (value only)")
     assert exposure.reliance_state({**base, "material_id": "titanium_sponge"})[1].startswith("scope mismatch: Titanium sponge")
     assert exposure.reliance_state(None) == (None, exposure.NO_CONSUMPTION)
+
+
+def test_india_2022_reliance_says_value_only_not_no_flows():
+    from chokepoint import db
+    rows = exposure.reliance_states(db.run_query("exposure_import_reliance", country="IND", year=2022))
+    state = rows.set_index("material_id").loc["permanent_magnets", "import_reliance_state"]
+    assert state.startswith("no quantities in this year's flows (value only)")
 
 
 # ---------------------------------------------------------------- scope-honest labels
