@@ -311,7 +311,8 @@ else:
     ui.chart(ui.view(view_observed.backtest, bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
     st.markdown("**Error of every regime against every importer's imports from China** (mean absolute error of "
                 f"the ratio to baseline, first {observed.ERROR_MONTHS} months; 0 = the regime matched every month)")
-    st.dataframe(ui.view(view_observed.error_table, library, have, constants.MAGNETS, run=ui.query), hide_index=True,
+    st.dataframe(ui.view(view_observed.error_table, {r.id: r for r in dates.labelled(library.values())}, have,
+                         constants.MAGNETS, run=ui.query), hide_index=True,
                  width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f")
                                                  for c in (f"{catalog.country_name(h)} ({h})" for h in have)})
     months = bt.drop_duplicates("period")[["period", "observed_t", "baseline_t", "observed_ratio",
