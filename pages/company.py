@@ -221,9 +221,9 @@ elif not snaps:
     st.caption("No saved snapshots yet: upload a file and save it to your workspace.")
 else:
     by_id = {s.snapshot_id: s for s in snaps}
-    listing = pd.DataFrame({"name": [s.name for s in snaps],
-                            "saved (UTC)": [s.created_at.strftime("%Y-%m-%d %H:%M") for s in snaps],
-                            "supply lines": [s.rows for s in snaps], "file": [s.filename for s in snaps]})
+    listing = pd.DataFrame({"Name": [s.name for s in snaps],
+                            "Saved (UTC)": [s.created_at.strftime("%Y-%m-%d %H:%M") for s in snaps],
+                            "Supply lines": [s.rows for s in snaps], "File": [s.filename for s in snaps]})
     ui.table(listing, key="company_snapshots")
     w1, w2 = st.columns([3, 2])
     if ss.get("company_pick") not in by_id:
@@ -271,8 +271,8 @@ if active and active[0] == "upload" and active[1] in uploads:
     else:
         lines, subject = res.lines, cur["name"]
         mats = res.lines.drop_duplicates(["material_input", "material_id"])
-        resolved = pd.DataFrame({"in the file": mats["material_input"], "material id": mats["material_id"],
-                                 "catalogue name": mats["material_id"].map(lambda m: catalog.materials()[m].name)})
+        resolved = pd.DataFrame({"In the file": mats["material_input"], "Material id": mats["material_id"],
+                                 "Catalogue name": mats["material_id"].map(lambda m: catalog.materials()[m].name)})
         p1, p2 = st.columns([2, 3])
         p1.markdown("**Materials resolved**")
         with p1:
