@@ -66,6 +66,9 @@ st.code(methods.COVER_FORMULA, language=None)
 st.markdown(ui.view(methods.cover_example, run=ui.query).markdown())
 
 # ---- glossary: one source (chokepoint/assets/glossary.yml), quoted in tooltips on every page --------
+# Each term is a heading with its anchor: Streamlit scrolls to a heading whose anchor is the URL's
+# #fragment once it is drawn (a plain <span id> is drawn too late for the browser to scroll to it).
 st.header("Glossary", anchor="glossary")
-st.markdown("\n\n".join(f"<span id='{t.anchor}'></span>**{t.term}** — {t.text}" for t in glossary.terms().values()),
-            unsafe_allow_html=True)
+for t in glossary.terms().values():
+    st.subheader(t.term, anchor=t.anchor)
+    st.markdown(t.text)
