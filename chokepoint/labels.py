@@ -59,7 +59,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "start_month": ("Start month", "int"), "end_month": ("End month", "int"),
     "state": ("State", "text"), "state_base": ("State, as uploaded", "text"), "state_what_if": ("State, what-if", "text"),
     "runout_date": ("Runs out on", "date"), "runout_date_base": ("Runs out on, as uploaded", "date"),
-    "runout_date_what_if": ("Runs out on, what-if", "date"), "start_date": ("Controls start", "date"),
+    "runout_date_what_if": ("Runs out on, what-if", "date"),
+    "months_low": ("Months of cover, low", "months"), "months_high": ("Months of cover, high", "months"),
+    "state_low": ("State, low", "text"), "state_high": ("State, high", "text"),
+    "runout_date_low": ("Runs out on, low", "date"), "runout_date_high": ("Runs out on, high", "date"), "start_date": ("Controls start", "date"),
     "effective_from": ("Effective from", "date"), "effective_to": ("Effective to", "date"),
     "suspended_until": ("Suspended until", "date"), "in_force_from": ("In force from (per the timeline)", "date"),
     "period_start": ("Period start", "date"), "date": ("Date", "date"),
@@ -115,6 +118,13 @@ def label(col: str) -> str:
 def kind(col: str) -> str:
     """The column's kind (see ``COLUMNS``); 'text' when unknown."""
     return COLUMNS.get(col, ("", "text"))[1]
+
+
+def decimals(s: pd.Series) -> int:
+    """Decimals for a column of tonnes, dollars or plain numbers, by its largest value: none from
+    1,000 up (2,805 t), one from 10 (186.9 t), two below (1.87 t), so small quantities keep their digits."""
+    top = pd.to_numeric(s, errors="coerce").abs().max()
+    return 0 if not top == top or top >= 1000 else 1 if top >= 10 else 2
 
 
 def is_missing(v: object) -> bool:

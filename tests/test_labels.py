@@ -34,6 +34,16 @@ def test_display_labels_units_regime_names_percent_and_dash():
     assert "None" not in shown.astype(str).to_numpy()
 
 
+def test_tonnes_keep_the_decimals_their_column_needs():
+    """A column of tonnes in the grid: none from 1,000 up, one from 10, two below (1.87 t stays 1.87)."""
+    assert labels.decimals(pd.Series([2805.0, 12.0])) == 0
+    assert labels.decimals(pd.Series([186.973, 1.87, 0.0])) == 1
+    assert labels.decimals(pd.Series([1.87, None])) == 2
+    assert labels.decimals(pd.Series([None, None], dtype=float)) == 0
+    # the run-out table's range columns are labelled, not spelled out from their machine names
+    assert labels.label("runout_date_low") == "Runs out on, low" and labels.kind("months_high") == "months"
+
+
 def test_cells_written_as_text_use_the_same_formats():
     assert labels.cell(0.8418, "pct") == "84.2%" and labels.cell(None, "pct") == "—"
     assert labels.cell(float("nan"), "months") == "—" and labels.cell(4.537, "months") == "4.5"

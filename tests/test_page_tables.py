@@ -3,6 +3,7 @@
 the methods with worked examples and the glossary. Stockpile rows are INVENTED."""
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def test_exposure_look_through_table_shows_percentages_and_words(tmp_path, monke
     lt = next(d.value for d in at.dataframe if "Through this supplier (%)" in d.value.columns)
     china = lt[lt["Supplier (ISO3)"] == "CHN"].iloc[0]
     assert 0.5 < china["Share (%)"] <= 1            # a fraction the grid writes as a percentage
+    # the grid cuts digits beyond its step (0.8418 would read 84.1%): the table reads what the metric says
+    grid = math.trunc(china["Share (%)"] * 1000 + 1e-9) / 10
+    assert f"{grid:.1f}%" == next(m.value for m in at.metric if m.label == "China, direct")
     share = next(c for c in at.dataframe if "Through this supplier (%)" in c.value.columns).proto.columns
     assert '"format": "percent"' in share.replace(" ", "").replace('":"', '": "')
     assert "world fallback" in set(lt["Evidence"]) and "world_fallback" not in set(lt["Evidence"])

@@ -127,9 +127,10 @@ def provenance(data_dir: str) -> dict[str, dict]:
     return ingest.load_provenance(Path(data_dir))
 
 
-#: how each kind of number (``labels.COLUMNS``) is written in the grid: (format, step); a share is
-#: a fraction written as a percentage with one decimal (0.8418 -> 84.2%)
-_FORMATS = {"pct": ("percent", 0.001), "months": ("%.1f", None), "ratio": ("%.2f", None), "t": ("localized", None),
+#: how each kind of number (``labels.COLUMNS``) is written in the grid: (format, decimals kept); a
+#: share is a fraction written as a percentage with one decimal (0.8418 -> 84.2%). Tonnes, dollars
+#: and plain numbers get thousands separators and the decimals their column needs (``labels.decimals``).
+_FORMATS = {"pct": ("percent", 3), "months": ("%.1f", None), "ratio": ("%.2f", None), "t": ("localized", None),
             "usd": ("localized", None), "int": ("%d", None), "number": ("localized", None)}
 
 
@@ -145,8 +146,13 @@ def table(df: pd.DataFrame, *, key: str | None = None, regime_names=None, help: 
         col = machine[name]
         tip = (help or {}).get(col) or (glossary.tip(*labels.GLOSSARY[col]) if col in labels.GLOSSARY else None)
         if k in _FORMATS:
-            fmt, step = _FORMATS[k]
-            config[name] = st.column_config.NumberColumn(name, format=fmt, step=step, help=tip)
+            fmt, digits = _FORMATS[k]
+            if fmt == "localized":
+                digits = labels.decimals(shown[name])
+            if digits is not None:   # the grid cuts the digits beyond its step (84.18% -> 84.1%): round first
+                shown[name] = shown[name].round(digits)
+            config[name] = st.column_config.NumberColumn(name, format=fmt, help=tip,
+                                                         step=None if digits is None else 10.0 ** -digits)
         elif k == "date":
             config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD", help=tip)
         elif k == "bool":
