@@ -123,16 +123,19 @@ else:
                                starts=starts)
     ui.chart(view_cover.rundown(curves, country=country, material=short, material_id=material,
                                 reference_ids=regimes.flagged(library, "reference")))
+runout = scenarios.runout_table(mine, start, starts)
+st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
+            "the mean month 365.25 / 12; a regime starts on "
+            f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
+# full width, the date first: a narrower grid cut the state (why a date is missing) off at its edge
+ui.table(runout[["regime_name", "runout_date", "months", "state",
+                 *[c for c in runout.columns if c not in ("regime", "regime_name", "runout_date", "months", "state")]]],
+         key="cov_runout")
+st.markdown("#### Assumptions and sources")
 left, right = st.columns([1, 1])
 with left:
-    runout = scenarios.runout_table(mine, start, starts)
-    st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
-                "the mean month 365.25 / 12; a regime starts on "
-                f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
-    ui.table(runout, key="cov_runout")
-with right:
-    st.markdown("#### Assumptions and sources")
     st.markdown("\n".join("- " + line for line in scenarios.assumption_lines(mine.iloc[0])))
+with right:
     ui.table(scenarios.lines_table(hold).drop(columns=["supplier"]), key="cov_lines",
              help={"dependence": "Used by extraterritorial rules (look-through, see the Exposure page).\n\n"
                                  + glossary.tip("dependence", "extraterritorial")})

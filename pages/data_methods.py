@@ -24,8 +24,8 @@ st.markdown("\n".join(f"- {c}" for t in ("trade_flows", "hs_codes", "consumption
 
 # ---- table by table -----------------------------------------------------------------------
 overview = pd.DataFrame([
-    {"table": t, "title": p["title"], "producer": p["producer"], "rows": p["rows"],
-     "licence": p["licence"], "accessed": p["accessed"]} for t, p in prov.items()])
+    {"table": t, "title": p["title"], "rows": p["rows"], "accessed": p["accessed"], "producer": p["producer"],
+     "licence": p["licence"]} for t, p in prov.items()])
 st.subheader(f"{len(prov)} tables")
 ui.table(overview, key="dm_tables")
 

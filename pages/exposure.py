@@ -114,8 +114,9 @@ if not rel.empty:
     rel = exposure.reliance_states(rel)  # a share only where consumption and trade have one scope
     st.markdown(f"**Import reliance of {cname}** — net imports / apparent consumption, shown only where the "
                 "consumption figure and the HS line have the same scope; otherwise the state says why.")
-    ui.table(rel[["material_name", "import_reliance", "import_reliance_state", "reliance_basis", "apparent_consumption_t",
-                  "consumption_basis", "net_imports_t", "production_t", "source"]], key="exp_reliance")
+    # the figures first, the long explanations after them (a grid cuts long text at the window's edge)
+    ui.table(rel[["material_name", "import_reliance", "apparent_consumption_t", "net_imports_t", "production_t",
+                  "import_reliance_state", "reliance_basis", "consumption_basis", "source"]], key="exp_reliance")
     st.download_button("Import reliance (CSV)", lambda: export.to_csv_bytes(rel), file_name=f"chokepoint-reliance-{country}.csv",
                        mime="text/csv", key=f"csv-reliance-{country}", icon=":material/download:")
 
@@ -141,9 +142,8 @@ st.markdown(
     f"{glossary.link('fallback', 'fallback')} or an old figure; formulas and a worked example are under "
     f"{glossary.page_link('method-look-through', 'Data and methods')}.")
 dep = exp.suppliers.assign(supplier_name=lambda d: d["supplier"].map(catalog.country_name))[
-    ["supplier", "supplier_name", "share", "dependence", "dependence_low", "dependence_high", "evidence",
-     "evidence_year", "indirect_share", "thin", "dependence_basis",
-     "dependence_source", "value_usd", "quantity_t"]]
+    ["supplier_name", "share", "indirect_share", "dependence", "dependence_low", "dependence_high", "thin",
+     "evidence", "evidence_year", "dependence_basis", "dependence_source", "value_usd", "quantity_t", "supplier"]]
 ui.table(dep, key="exp_lookthrough")
 st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
                    file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
