@@ -120,11 +120,13 @@ def kind(col: str) -> str:
     return COLUMNS.get(col, ("", "text"))[1]
 
 
-def decimals(s: pd.Series) -> int:
-    """Decimals for a column of tonnes, dollars or plain numbers, by its largest value: none from
-    1,000 up (2,805 t), one from 10 (186.9 t), two below (1.87 t), so small quantities keep their digits."""
-    top = pd.to_numeric(s, errors="coerce").abs().max()
-    return 0 if not top == top or top >= 1000 else 1 if top >= 10 else 2
+def tidy(s: pd.Series) -> pd.Series:
+    """Tonnes, dollars or plain numbers rounded by size, value by value: none from 1,000 up
+    (2,805 t), one from 10 (186.9 t, an uploaded 350.5 t), two below (1.87 t). The grid then
+    writes them with thousands separators and no trailing zeros."""
+    x = pd.to_numeric(s, errors="coerce")
+    size = x.abs()
+    return x.round(2).mask(size >= 10, x.round(1)).mask(size >= 1000, x.round(0))
 
 
 def is_missing(v: object) -> bool:

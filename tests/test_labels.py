@@ -34,12 +34,11 @@ def test_display_labels_units_regime_names_percent_and_dash():
     assert "None" not in shown.astype(str).to_numpy()
 
 
-def test_tonnes_keep_the_decimals_their_column_needs():
-    """A column of tonnes in the grid: none from 1,000 up, one from 10, two below (1.87 t stays 1.87)."""
-    assert labels.decimals(pd.Series([2805.0, 12.0])) == 0
-    assert labels.decimals(pd.Series([186.973, 1.87, 0.0])) == 1
-    assert labels.decimals(pd.Series([1.87, None])) == 2
-    assert labels.decimals(pd.Series([None, None], dtype=float)) == 0
+def test_tonnes_keep_the_decimals_their_size_needs():
+    """Tonnes in the grid, value by value: none from 1,000 up, one from 10, two below (1.87 t stays
+    1.87, an uploaded 350.5 t stays 350.5); a gap stays a gap."""
+    got = labels.tidy(pd.Series([2805.23, 350.5, 186.973, 1.874, 0.0, None]))
+    assert got.iloc[:5].tolist() == [2805.0, 350.5, 187.0, 1.87, 0.0] and math.isnan(got.iloc[5])
     # the run-out table's range columns are labelled, not spelled out from their machine names
     assert labels.label("runout_date_low") == "Runs out on, low" and labels.kind("months_high") == "months"
 

@@ -129,7 +129,7 @@ def provenance(data_dir: str) -> dict[str, dict]:
 
 #: how each kind of number (``labels.COLUMNS``) is written in the grid: (format, decimals kept); a
 #: share is a fraction written as a percentage with one decimal (0.8418 -> 84.2%). Tonnes, dollars
-#: and plain numbers get thousands separators and the decimals their column needs (``labels.decimals``).
+#: and plain numbers get thousands separators and the decimals their size needs (``labels.tidy``).
 _FORMATS = {"pct": ("percent", 3), "months": ("%.1f", None), "ratio": ("%.2f", None), "t": ("localized", None),
             "usd": ("localized", None), "int": ("%d", None), "number": ("localized", None)}
 
@@ -148,7 +148,7 @@ def table(df: pd.DataFrame, *, key: str | None = None, regime_names=None, help: 
         if k in _FORMATS:
             fmt, digits = _FORMATS[k]
             if fmt == "localized":
-                digits = labels.decimals(shown[name])
+                shown[name] = labels.tidy(shown[name])
             if digits is not None:   # the grid cuts the digits beyond its step (84.18% -> 84.1%): round first
                 shown[name] = shown[name].round(digits)
             config[name] = st.column_config.NumberColumn(name, format=fmt, help=tip,
