@@ -36,6 +36,7 @@ import numpy as np
 import yaml
 
 from chokepoint import catalog
+from chokepoint.labels import human_problem
 from chokepoint.safe_input import InputError, decode_text, load_yaml, read_capped, show
 
 ROOT = catalog.ROOT
@@ -80,7 +81,11 @@ class ProblemsError(ValueError):
 
 
 class RegimeError(ProblemsError):
-    """A regime that cannot be used. ``problems`` lists every problem as ``path: message``."""
+    """A regime that cannot be used. ``problems`` lists every problem in words: 'Rule 2: controller —
+    unknown country ...' (``labels.human_problem``), 'id: ...' for a top-level field."""
+
+    def __init__(self, problems: Sequence[str], where: str | None = None):
+        super().__init__([human_problem(p) for p in problems], where)
 
 
 # ------------------------------------------------------------------------------------ model

@@ -16,6 +16,7 @@ from chokepoint import (
     constants,
     cover,
     export,
+    glossary,
     regime_session,
     regimes,
     scenarios,
@@ -53,13 +54,6 @@ def downloads(df: pd.DataFrame, key: str, notes: list[str] | None = None) -> Non
 def chart(spec, source: str) -> None:
     """A chart of company data with its exports (no built-in dataset behind it)."""
     ui.chart(spec, data_note=source)
-
-
-PCT = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-       for c in ("controlled_share", "extraterritorial_share", "unknown_share", "supplier_share", "cut_share_peak",
-                 "cut_share_12m")}
-MONTHS = {c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
-          for c in ("months", "months_base", "months_what_if", "change_months")}
 
 
 # ---- callbacks: open, save, rename, delete (run before the page redraws) ----------------------
@@ -147,14 +141,13 @@ def compare_snapshots(snaps: list, by_id: dict) -> None:
                                              key=f"snapshot-cover-{a}-{b}", default_country=default_country,
                                              dependence=dep)
         chart(result.spec, source=f"workspace snapshots '{na}' and '{nb}'")
-        st.markdown("**Months of cover per site, material and regime in each snapshot** (ESTIMATES; 36+ = not exhausted within the "
-                    "horizon; a change with 'or more' is capped by the horizon)")
-        st.dataframe(result.cover_display(na, nb), hide_index=True, width="stretch", key="company_cmp_cover")
+        st.markdown("**Months of cover per site, material and regime in each snapshot** (ESTIMATES; "
+                    f"{glossary.link('horizon-plus', '36+')} = not exhausted within the "
+                    f"{glossary.link('horizon', 'horizon')}; a change with 'or more' is capped by the horizon)")
+        ui.table(result.cover_display(na, nb), key="company_cmp_cover")
         downloads(result.cover, f"snapshot-cover-table-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
         st.markdown("**What changed in the inputs** (stock, use, site country and supply lines per holding)")
-        st.dataframe(result.inputs_display(na, nb), hide_index=True, width="stretch", key="company_cmp_inputs",
-                     column_config={c: st.column_config.NumberColumn(c, format="localized")
-                                    for c in result.inputs_display(na, nb).columns if c.startswith(("Stock", "Use"))})
+        ui.table(result.inputs_display(na, nb), key="company_cmp_inputs")
         downloads(result.inputs, f"snapshot-inputs-{a}-{b}", notes=[f"From '{na}' to '{nb}'"])
 
 
@@ -236,10 +229,10 @@ elif not snaps:
     st.caption("No saved snapshots yet: upload a file and save it to your workspace.")
 else:
     by_id = {s.snapshot_id: s for s in snaps}
-    listing = pd.DataFrame({"name": [s.name for s in snaps],
-                            "saved (UTC)": [s.created_at.strftime("%Y-%m-%d %H:%M") for s in snaps],
-                            "supply lines": [s.rows for s in snaps], "file": [s.filename for s in snaps]})
-    st.dataframe(listing, hide_index=True, width="stretch", key="company_snapshots")
+    listing = pd.DataFrame({"Name": [s.name for s in snaps],
+                            "Saved (UTC)": [s.created_at.strftime("%Y-%m-%d %H:%M") for s in snaps],
+                            "Supply lines": [s.rows for s in snaps], "File": [s.filename for s in snaps]})
+    ui.table(listing, key="company_snapshots")
     w1, w2 = st.columns([3, 2])
     if ss.get("company_pick") not in by_id:
         ss.pop("company_pick", None)
@@ -281,20 +274,21 @@ if active and active[0] == "upload" and active[1] in uploads:
                  f"and upload the file again.\n\n{shown}{more}", icon=":material/error:")
         errs = pd.DataFrame([{"row": e.row, "column": e.column, "message": e.message, "suggestion": e.suggestion}
                              for e in res.errors]).astype({"row": "Int64"})
-        st.dataframe(errs, hide_index=True, width="stretch", key="company_errors")
+        ui.table(errs, key="company_errors")
         downloads(errs, "stockpile-errors")
     else:
         lines, subject = res.lines, cur["name"]
         mats = res.lines.drop_duplicates(["material_input", "material_id"])
-        resolved = pd.DataFrame({"in the file": mats["material_input"], "material id": mats["material_id"],
-                                 "catalogue name": mats["material_id"].map(lambda m: catalog.materials()[m].name)})
+        resolved = pd.DataFrame({"In the file": mats["material_input"], "Material id": mats["material_id"],
+                                 "Catalogue name": mats["material_id"].map(lambda m: catalog.materials()[m].name)})
         p1, p2 = st.columns([2, 3])
         p1.markdown("**Materials resolved**")
-        p1.dataframe(resolved, hide_index=True, width="stretch", key="company_resolved")
+        with p1:
+            ui.table(resolved, key="company_resolved")
         p2.markdown(f"**Holdings** ({len(res.holdings)} site × material, {len(res.lines)} supply lines, tonnes)")
-        p2.dataframe(res.holdings[["site", "site_country", "material_id", "on_hand_t", "monthly_use_t", "n_lines",
-                                   "unknown_share"]], hide_index=True, width="stretch", key="company_holdings",
-                     column_config={"unknown_share": PCT["unknown_share"]})
+        with p2:
+            ui.table(res.holdings[["site", "site_country", "material_id", "on_hand_t", "monthly_use_t", "n_lines",
+                                   "unknown_share"]], key="company_holdings")
         s1, s2 = st.columns([3, 1])
         s1.text_input("Snapshot name", value=cur["name"].rsplit(".", 1)[0][:ws.NAME_MAX], key="company_save_name",
                       max_chars=ws.NAME_MAX)
@@ -304,9 +298,9 @@ if active and active[0] == "upload" and active[1] in uploads:
     if res.warnings:
         with st.expander(f"{len(res.warnings)} warning(s) — read, not blocking", expanded=not res.ok,
                          icon=":material/warning:"):
-            st.dataframe(pd.DataFrame([{"row": w.row, "column": w.column, "message": w.message,
-                                        "suggestion": w.suggestion} for w in res.warnings]).astype({"row": "Int64"}),
-                         hide_index=True, width="stretch", key="company_warnings")
+            ui.table(pd.DataFrame([{"row": w.row, "column": w.column, "message": w.message,
+                                    "suggestion": w.suggestion} for w in res.warnings]).astype({"row": "Int64"}),
+                     key="company_warnings")
 elif active and active[0] == "snapshot" and ss.get("company_snapshot", {}).get("id") == active[1]:
     snap = ss["company_snapshot"]
     lines, subject = snap["lines"], snap["name"]
@@ -384,8 +378,7 @@ st.markdown("**Every site, material and regime** — months of cover, state, run
 table = res_all[["site", "material_name", "regime", "months", "state", "runout_date", "controlled_share",
                  "extraterritorial_share", "unknown_share", "on_hand_t", "monthly_use_t", "destination",
                  "destination_basis", "dependence_missing"]]
-st.dataframe(table, hide_index=True, width="stretch", key="company_results",
-             column_config={**PCT, **MONTHS, "runout_date": st.column_config.DateColumn("run-out date")})
+ui.table(table, key="company_results", regime_names={r: reg.name for r, reg in reg_by_id.items()})
 downloads(res_all, "company-cover", notes=[f"Data: {subject}", f"Start of controls {start}"]
           + company.notes(lines, res_all, default_country))
 
@@ -395,13 +388,9 @@ drv_all = company.drivers(lines, regs, default_country=default_country, dependen
 drv = drv_all[drv_all["regime"] == focus]
 chart(view_company.drivers(drv, key=f"company-drivers-{focus}", regime_name=reg_by_id[focus].name),
       source=f"{subject} (your upload); regime library")
-st.dataframe(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
-                 "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",
-                 "supplier_country"]], hide_index=True, width="stretch", key="company_drivers",
-             column_config={**PCT, "cut_t_per_month_peak": st.column_config.NumberColumn("cut t/month (worst)",
-                                                                                         format="%.2f"),
-                            "cut_t_per_month_12m": st.column_config.NumberColumn("cut t/month (12-month avg)",
-                                                                                format="%.2f")})
+ui.table(drv[["rank", "site", "material_name", "supplier_name", "supplier_share", "cut_kind", "cut_share_12m",
+              "cut_t_per_month_12m", "cut_t_per_month_peak", "cut_share_peak", "dependence", "note",
+              "supplier_country"]], key="company_drivers")
 downloads(drv_all, "company-drivers")
 
 
@@ -445,7 +434,7 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
             changed.append(f"+{amount:g} {'months' if unit == 'months of use' else 't'} of stock")
         if pts > 0 and src is not None:
             wl = company.switch_share(wl, from_country=src, to_country=dst, points=pts, site=site, material_id=mat)
-            changed.append(f"{pts} pp from {catalog.country_name(src)} to {catalog.country_name(dst)}")
+            changed.append(f"{pts} percentage points from {catalog.country_name(src)} to {catalog.country_name(dst)}")
     except company.WhatIfError as e:
         st.error(str(e))
         return
@@ -462,10 +451,7 @@ def what_if(lines: pd.DataFrame, default_country: str | None, start: dt.date, su
               f"{fa['months'] - fb['months']:+.1f} months" if fa and fb else None)
     chart(view_company.what_if(cmp, key=f"company-what-if-{reg_id}", change=label),
           source=f"{subject} (your upload) with the what-if changes; regime library")
-    st.dataframe(cmp.drop(columns=["material_id", "regime", "regime_name", "horizon_months"]), hide_index=True,
-                 width="stretch", key="wi_table",
-                 column_config={**MONTHS, "runout_date_base": st.column_config.DateColumn("run-out (as uploaded)"),
-                                "runout_date_what_if": st.column_config.DateColumn("run-out (what-if)")})
+    ui.table(cmp.drop(columns=["material_id", "regime", "regime_name", "horizon_months"]), key="wi_table")
     downloads(cmp, "company-what-if", notes=[f"What-if: {label}", f"Regime: {reg.name}"])
 
 

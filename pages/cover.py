@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from chokepoint import catalog, constants, cover, embedded, fmt, regimes, scenarios, ui
+from chokepoint import catalog, constants, cover, embedded, fmt, glossary, regimes, scenarios, ui
 from chokepoint.ui import urlstate
 from chokepoint.views import cover as view_cover
 from chokepoint.views import embedded as view_embedded
@@ -21,8 +21,9 @@ st.title("Months of cover: how long stocks last under each control regime")
 st.markdown(
     "For every importer in the trade data: monthly use, supply shares by origin and a stock made of "
     "industry inventories plus any national stockpile target. Each regime cuts the flows it controls; "
-    "months of cover is when the stock runs out. **All results are ESTIMATES** built on the assumptions "
-    "listed beside them.")
+    f"{glossary.link('months-of-cover', 'months of cover')} is when the stock runs out "
+    f"({glossary.page_link('method-cover', 'formula and a worked example')}). **All results are ESTIMATES** built on "
+    "the assumptions listed beside them.")
 
 # ---- controls: as-of date, material, regimes, industry inventory, start date -------------------
 a1, a2 = st.columns([1, 3])
@@ -107,6 +108,8 @@ every = st.toggle(f"Show every importer ({shown['holder'].nunique()}, down to a 
                                         f"{view_cover.MAJOR_SHARE:.0%} of world use.")
 ui.chart(compute(view_cover.heatmap, shown, material=short, material_id=material, selected=country,
                  in_force=dates.in_force(regs), as_of=dates.as_of, every_importer=every))
+st.caption(f"Cells read months of cover; {glossary.link('horizon-plus', '36+')} = the stock is not exhausted within the "
+           f"{glossary.link('horizon', 'horizon')} (36 months unless a regime says otherwise).")
 st.markdown("**What each country's stock rests on** (shown beside every result below):\n"
             + "\n".join("- " + line for line in compute(view_stock.lines, shown)))
 
@@ -132,36 +135,26 @@ runout = scenarios.runout_table(mine, start, starts)
 st.markdown(f"**Run-out dates** (each regime's start + months of cover × {constants.DAYS_PER_MONTH} days, "
             "the mean month 365.25 / 12; a regime starts on "
             f"{start:%d %b %Y} or, if later, when it comes into force; ESTIMATES)")
-# full width, the answer first: months of cover and the run-out date beside the regime's name
-st.dataframe(runout.drop(columns=["regime"]), hide_index=True, width="stretch",
-             column_order=["regime_name", "months", "runout_date", "state",
-                           *[c for c in runout.columns if c not in ("regime", "regime_name", "months",
-                                                                    "runout_date", "state")]],
-             column_config={"regime_name": "regime",
-                            "months": st.column_config.NumberColumn("months of cover", format="%.1f"),
-                            "runout_date": st.column_config.DateColumn("runs out on"),
-                            "start_date": st.column_config.DateColumn("start"),
-                            "horizon_months": "horizon (months)"})
-with st.container():      # full width below the run-out table
-    st.markdown("#### Assumptions and sources")
+# full width, the answer first (months of cover, run-out date): a narrower grid cut the state (why a date
+# is missing) off at its edge
+ui.table(runout[["regime_name", "months", "runout_date", "state",
+                 *[c for c in runout.columns if c not in ("regime", "regime_name", "months", "runout_date", "state")]]],
+         key="cov_runout")
+st.markdown("#### Assumptions and sources")
+left, right = st.columns([1, 1])
+with left:
     st.markdown("\n".join("- " + line for line in scenarios.assumption_lines(mine.iloc[0])))
-    st.dataframe(scenarios.lines_table(hold).drop(columns=["supplier"]), hide_index=True, width="stretch",
-                 column_config={"supplier_name": "supplier",
-                                "share_of_use": st.column_config.NumberColumn("share of use", format="percent"),
-                                "dependence": st.column_config.NumberColumn(
-                                    "dependence on China", format="percent",
-                                    help="Used by extraterritorial rules (look-through, see the Exposure page).")})
+with right:
+    ui.table(scenarios.lines_table(hold).drop(columns=["supplier"]), key="cov_lines",
+             help={"dependence": "Used by extraterritorial rules (look-through, see the Exposure page).\n\n"
+                                 + glossary.tip("dependence", "extraterritorial")})
     st.caption("Regime parameters and their calibration: see *Control regimes*.")
 
 # ---- controlled elements inside the magnet stock (Dy, Tb, Nd, Pr), ESTIMATES ---------------------
 if material == embedded.CARRIER and not hold.data_hint:
     inside = compute(view_embedded.in_stock, mine.iloc[0], ui.query)
     st.markdown(f"**Controlled elements in {fmt.possessive(cname)} magnet stock and use — ESTIMATES**")
-    st.dataframe(inside.table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(c.replace("_", " ").replace(" t", " (t)"),
-                                                                 format="%.1f")
-                                for c in ("use_t_per_month_low", "use_t_per_month_high", "stock_t_low",
-                                          "stock_t_high")})
+    ui.table(inside.table, key="cov_elements")
     st.caption(inside.caption)
 
 # ---- sensitivity: what moves the answer most -------------------------------------------------
@@ -180,8 +173,8 @@ st.markdown(
     "- **Derived use is an ESTIMATE**: where no consumption figure is published, use = 2024 imports, so re-exports "
     "and domestic production are ignored.\n"
     "- **Policy stockpiles are targets, not verified holdings** (JOGMEC and KOMIR holdings are secret).\n"
-    "- **Trade origin is the last shipping country**; extraterritorial rules reach third countries through their "
-    "own dependence on China (look-through).\n"
+    f"- **Trade origin is the last shipping country**; {glossary.link('extraterritorial', 'extraterritorial')} rules "
+    f"reach third countries through their own dependence on China ({glossary.link('look-through', 'look-through')}).\n"
     "- Supply of unknown origin (shares below 100%) keeps arriving and is not cut by any rule.")
 
 ui.footer(["trade_flows", "consumption", "stockpiles", "import_shares", "production"])

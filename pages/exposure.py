@@ -1,7 +1,7 @@
 """Exposure: how exposed is a country to China, directly and through third countries."""
 import streamlit as st
 
-from chokepoint import catalog, embedded, export, exposure, fmt, lookthrough, ui
+from chokepoint import catalog, embedded, export, exposure, fmt, glossary, lookthrough, ui
 from chokepoint.ui import urlstate
 from chokepoint.views import embedded as view_embedded
 from chokepoint.views import exposure as view_exposure
@@ -15,7 +15,8 @@ GROUPS = {"rare_earths": "Rare earths", "titanium": "Titanium", "magnesium": "Ma
 st.title("Exposure: who depends on China, directly and through third countries")
 st.markdown(
     "How much of a country's imports come from China, and how much more arrives through third "
-    "countries whose own supply depends on China (**look-through**). Pick a material and a country.")
+    f"countries whose own supply depends on China (**{glossary.link('look-through', 'look-through')}**). "
+    "Pick a material and a country.")
 
 # ---- filters: material group, material, HS code, year, basis, country -----------------------
 coverage = ui.query("exposure_trade_coverage")
@@ -83,12 +84,14 @@ st.subheader(f"{cname}: {label}, {year}, by {basis}")
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("China, direct", fmt.pct(s["china_share_direct"], 1), help="China's share of imports (last shipping country).")
 m2.metric("China, through third countries", fmt.pct(s["china_share_indirect"], 1),
-          help="Sum over non-Chinese suppliers of their share × their own dependence on China for the upstream input.")
+          help="Sum over non-Chinese suppliers of their share × their own dependence on China for the upstream "
+               "input.\n\n" + glossary.tip("look-through"))
 m3.metric("China, total (look-through)", fmt.pct(s["china_share_total"], 1),
           help=f"Range {fmt.pct(s['china_share_total_low'], 1)}–{fmt.pct(s['china_share_total_high'], 1)} as the "
-               "evidence allows (low: fallback suppliers at 0; high: at China's world share).")
+               "evidence allows (low: fallback suppliers at 0; high: at China's world share).\n\n"
+               + glossary.tip("look-through", "fallback"))
 m4.metric("Supplier concentration (HHI)", f"{s['hhi']:.2f}",
-          help="0–1; sum of squared supplier shares, over every supplier recorded (exact).")
+          help="Over every supplier recorded (exact).\n\n" + glossary.tip("hhi"))
 m5.metric("Top supplier", catalog.country_name(s["top_supplier"]) if s["top_supplier"] else "—",
           fmt.pct(s["top_share"], 1) if s["top_share"] is not None else None, delta_color="off")
 for note in exp.notes:
@@ -114,14 +117,9 @@ if not rel.empty:
     rel = exposure.reliance_states(rel)  # a share only where consumption and trade have one scope
     st.markdown(f"**Import reliance of {cname}** — net imports / apparent consumption, shown only where the "
                 "consumption figure and the HS line have the same scope; otherwise the state says why.")
-    st.dataframe(rel[["material_name", "import_reliance", "import_reliance_state", "reliance_basis", "apparent_consumption_t",
-                      "consumption_basis", "net_imports_t", "production_t", "source"]],
-                 hide_index=True, width="stretch",
-                 column_config={"import_reliance": st.column_config.NumberColumn("import reliance", format="percent"),
-                                "import_reliance_state": st.column_config.TextColumn("state"),
-                                "apparent_consumption_t": st.column_config.NumberColumn("consumption (t)", format="%.0f"),
-                                "net_imports_t": st.column_config.NumberColumn("net imports (t)", format="%.0f"),
-                                "production_t": st.column_config.NumberColumn("production (t)", format="%.0f")})
+    # the figures first, the long explanations after them (a grid cuts long text at the window's edge)
+    ui.table(rel[["material_name", "import_reliance", "apparent_consumption_t", "net_imports_t", "production_t",
+                  "import_reliance_state", "reliance_basis", "consumption_basis", "source"]], key="exp_reliance")
     st.download_button("Import reliance (CSV)", lambda: export.to_csv_bytes(rel), file_name=f"chokepoint-reliance-{country}.csv",
                        mime="text/csv", key=f"csv-reliance-{country}", icon=":material/download:")
 
@@ -140,14 +138,13 @@ st.markdown(
     "**How the look-through works.** "
     + (f"For HS {hs6[0]} the upstream input is **{up.input_label}**. " if up else
        f"No upstream mapping exists for HS {hs6[0]}: indirect exposure is not available. ")
-    + lookthrough.METHOD + " Rows marked *thin* rest on the world fallback or an old figure.")
+    + lookthrough.METHOD + f" Rows marked *{glossary.link('thin', 'thin')}* rest on the world "
+    f"{glossary.link('fallback', 'fallback')} or an old figure; formulas and a worked example are under "
+    f"{glossary.page_link('method-look-through', 'Data and methods')}.")
 dep = exp.suppliers.assign(supplier_name=lambda d: d["supplier"].map(catalog.country_name))[
-    ["supplier", "supplier_name", "share", "dependence", "dependence_low", "dependence_high", "evidence",
-     "evidence_year", "indirect_share", "thin", "dependence_basis",
-     "dependence_source", "value_usd", "quantity_t"]]
-st.dataframe(dep, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
-                            for c in ("share", "dependence", "dependence_low", "dependence_high", "indirect_share")})
+    ["supplier_name", "share", "indirect_share", "dependence", "dependence_low", "dependence_high", "thin",
+     "evidence", "evidence_year", "dependence_basis", "dependence_source", "value_usd", "quantity_t", "supplier"]]
+ui.table(dep, key="exp_lookthrough")
 st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
                    file_name=f"chokepoint-lookthrough-{country}-{hs6[0]}.csv", mime="text/csv",
                    key=f"csv-dep-{country}-{key}", icon=":material/download:")
@@ -156,6 +153,7 @@ st.download_button("Look-through table (CSV)", lambda: export.to_csv_bytes(dep),
 if view.change is not None:
     st.subheader(f"What changed, {view.change.options['first']} → {view.change.options['last']} (by value)")
     st.markdown("\n".join(f"- {f.label}: **{f.value}**" for f in view.change_findings))
+    st.caption(f"{glossary.link('pp', 'pp')} = percentage points: the difference between two percentages.")
     ui.chart(view.change)
 
 # ---- China's export share over time and production concentration -----------------------------------

@@ -4,7 +4,7 @@ import datetime as dt
 import duckdb
 import streamlit as st
 
-from chokepoint import catalog, constants, observed, regime_session, regime_status, regimes, scenarios, ui
+from chokepoint import catalog, constants, glossary, observed, regime_session, regime_status, regimes, scenarios, ui
 from chokepoint.ui import urlstate
 from chokepoint.views import cover as view_cover
 from chokepoint.views import observed as view_observed
@@ -56,16 +56,12 @@ if ev_up is None and st.session_state.get("reg_events_seen"):
     st.session_state["reg_events_errors"] = None
 if st.session_state.get("reg_events_errors"):
     fname, problems = st.session_state["reg_events_errors"]
-    st.error(f"{fname} was not added — nothing was applied:\n\n" + "\n".join(f"- `{p}`" for p in problems))
+    st.error(f"{fname} was not added — nothing was applied:\n\n" + "\n".join(f"- {p}" for p in problems))
 dates = regime_dates.on(as_of, st.session_state.get("control_events_extra", ()))
 if dates.timeline.user_events:
     st.success(f"{len(dates.timeline.user_events)} event(s) of yours merged into the timeline for this session.")
-st.dataframe(dates.table(library), hide_index=True, width="stretch",
-             column_config={"effective_from": st.column_config.DateColumn("effective from"),
-                            "effective_to": st.column_config.DateColumn("effective to"),
-                            "suspended_until": st.column_config.DateColumn("suspended until"),
-                            "in_force_from": st.column_config.DateColumn("in force from (per the timeline)"),
-                            "basis": st.column_config.TextColumn("why", width="large")})
+ui.table(dates.table(library).drop(columns=["regime"]).rename(columns={"name": "regime_name", "basis": "why"}),
+         key="reg_status")
 st.caption(dates.caveat + " A regime named by no event is a scenario; its name says so on every page and slide.")
 
 # ---- the library ------------------------------------------------------------------------------
@@ -74,8 +70,7 @@ st.caption("Approval rates and delays are ESTIMATES calibrated on the figures na
 for reg in library.values():
     with st.expander(f"{dates.name(reg)} · `{reg.id}` · {dates.status(reg.id).status}"):
         st.markdown(reg.description)
-        st.dataframe(scenarios.rules_table(reg), hide_index=True, width="stretch",
-                     column_config={"approval_rate": st.column_config.NumberColumn("approval rate", format="%.2f")})
+        ui.table(scenarios.rules_table(reg), key=f"reg_rules_{reg.id}")
         st.markdown("**Sources**\n" + "\n".join(f"- {s.title}" + (f" — {s.note}" if s.note else "")
                                                 for s in reg.sources))
         st.markdown("**Calibration**")
@@ -97,7 +92,7 @@ def _store_draft(name: str, rules: list, old_id: str | None) -> str | None:
         reg = scenarios.custom_regime(name, rules, taken=list(library),
                                           horizon_months=draft.get("horizon_months", regimes.DEFAULT_HORIZON))
     except regimes.RegimeError as e:
-        return "\n".join(f"- `{p}`" for p in e.problems)
+        return "\n".join(f"- {p}" for p in e.problems)
     if old_id and old_id != reg.id:
         custom.pop(old_id, None)
     draft.update(name=name, rules=rules, id=reg.id)
@@ -168,13 +163,14 @@ with st.form("regime_editor"):
                             help="'all', a list such as 'USA, DEU', or 'except FRA, ITA'.")
     g1, g2, g3, g4, g5 = st.columns(5)
     approval = g1.slider("Approval rate", 0.0, 1.0, step=0.01, key="ed_approval",
-                         help="Share of the normal monthly flow delivered once licences flow.")
+                         help="Share of the normal monthly flow delivered once licences flow.\n\n"
+                              + glossary.tip("approval-rate"))
     delay = g2.number_input("Delay (months)", 0, 36, step=1, key="ed_delay")
     start_m = g3.number_input("Start month", 0, 36, step=1, key="ed_start")
     end_m = g4.number_input("End month (0 = never)", 0, 600, step=1, key="ed_end")
     extra = g5.checkbox("Extraterritorial", key="ed_extraterritorial",
                         help="Also cuts third-country supply in proportion to that supplier's dependence on "
-                             "the controller.")
+                             "the controller.\n\n" + glossary.tip("extraterritorial"))
     label = f"Save changes to rule {replace + 1}" if replace is not None else "Add rule and preview"
     submitted = st.form_submit_button(label, type="primary")
 if submitted:
@@ -191,7 +187,7 @@ if current is not None:
     st.markdown(f"**{current.name}** · `{current.id}` — {len(current.rules)} rule(s)")
     table = scenarios.rules_table(current)
     table.insert(0, "rule", range(1, len(table) + 1))
-    st.dataframe(table, hide_index=True, width="stretch", key="ed_rules")
+    ui.table(table, key="ed_rules")
     b1, b2, b3, b4 = st.columns([2, 1, 1, 1])
     if current.rules:
         n = b1.selectbox("Rule", list(range(len(current.rules))), key="ed_rule_pick",
@@ -242,7 +238,7 @@ def _resolve_upload(action: str) -> None:
 pending = st.session_state.get("ed_upload_pending")
 if st.session_state.get("ed_upload_errors"):
     st.error(f"{up.name if up else 'The file'} was not loaded — nothing was applied:\n\n"
-             + "\n".join(f"- `{p}`" for p in st.session_state["ed_upload_errors"]))
+             + "\n".join(f"- {p}" for p in st.session_state["ed_upload_errors"]))
 elif pending is not None:
     kind = regime_session.upload_conflict(pending, library, custom)
     held = (library.get(pending.id) or custom.get(pending.id))
@@ -311,19 +307,13 @@ else:
     ui.chart(ui.view(view_observed.backtest, bt, reporter=rep, material=constants.MAGNETS, reference_ids=refs))
     st.markdown("**Error of every regime against every importer's imports from China** (mean absolute error of "
                 f"the ratio to baseline, first {observed.ERROR_MONTHS} months; 0 = the regime matched every month)")
-    st.dataframe(ui.view(view_observed.error_table, {r.id: r for r in dates.labelled(library.values())}, have,
-                         constants.MAGNETS, run=ui.query), hide_index=True,
-                 width="stretch", column_config={c: st.column_config.NumberColumn(c, format="%.2f")
-                                                 for c in (f"{catalog.country_name(h)} ({h})" for h in have)})
+    ui.table(ui.view(view_observed.error_table, {r.id: r for r in dates.labelled(library.values())}, have,
+                     constants.MAGNETS, run=ui.query), key="obs_errors",
+             kinds={f"{catalog.country_name(h)} ({h})": "ratio" for h in have})
     months = bt.drop_duplicates("period")[["period", "observed_t", "baseline_t", "observed_ratio",
                                            "implied_approval_rate"]]
     st.markdown(f"**Implied approval rate per month, {catalog.country_name(rep)}**")
-    st.dataframe(months, hide_index=True, width="stretch",
-                 column_config={"observed_t": st.column_config.NumberColumn("imports from China (t)", format="%.1f"),
-                                "baseline_t": st.column_config.NumberColumn("baseline (t/month)", format="%.1f"),
-                                "observed_ratio": st.column_config.NumberColumn("ratio to baseline", format="%.2f"),
-                                "implied_approval_rate": st.column_config.NumberColumn("implied approval rate",
-                                                                                       format="%.2f")})
+    ui.table(months, key="obs_months")
     cal = ui.view(observed.calibrated_regime, rep, constants.MAGNETS, run=ui.query, taken=list(library))
     c1, c2, _ = st.columns([2, 1, 2])
     if c1.button(f"Use “{cal.name}” as a regime", key=f"obs_calibrate_{rep}", icon=":material/add:",

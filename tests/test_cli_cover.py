@@ -101,6 +101,6 @@ def test_bad_regime_file_lists_every_problem(tmp_path):
                  "    approval_rate: 1.5\n", encoding="utf-8")
     p = cli("cover", "--country", "USA", "--material", "magnets", "--regime-file", str(f))
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    for needle in ("id:", "rules[0].controller", "rules[0].materials[0]", "rules[0].approval_rate"):
+    for needle in ("id:", "Rule 1: controller —", "Rule 1: materials, item 1 —", "Rule 1: approval_rate —"):
         assert needle in p.stderr, needle
     assert len(p.stderr.strip().splitlines()) >= 5

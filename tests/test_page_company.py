@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from chokepoint import regimes
+from chokepoint.labels import label
+from chokepoint.views import regime_dates
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 # INVENTED: S0 = 300 t, U = 100 t/month, 80% China -> 4.4 months under April 2025 licensing
@@ -52,9 +56,16 @@ def metrics(at: AppTest) -> dict:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-#: AppTest's Dataframe elements carry no key: tables are found by a column only they have.
-TABLES = {"company_resolved": "catalogue name", "company_results": "runout_date", "company_drivers": "cut_kind",
-          "company_errors": "suggestion", "wi_table": "months_what_if", "company_snapshots": "supply lines"}
+#: AppTest's Dataframe elements carry no key: tables are found by a column only they have. The page
+#: shows labels (``chokepoint.labels``), so columns are looked up by ``label(machine name)``.
+TABLES = {"company_resolved": "Catalogue name", "company_results": label("runout_date"),
+          "company_drivers": label("cut_kind"), "company_errors": label("suggestion"),
+          "wi_table": label("months_what_if"), "company_snapshots": "Supply lines"}
+
+
+def regime_name(regime_id: str) -> str:
+    """The name the page shows for a library regime today (with its status prefix when not in force)."""
+    return regime_dates.on().name(regimes.load_library()[regime_id])
 
 
 def frame(at: AppTest, key: str):
@@ -78,19 +89,20 @@ def test_valid_upload_shows_dialect_materials_and_results(at):
     upload(at, "stock.csv", GOOD)
     assert "Detected: **UTF-8, comma-separated, decimal point**" in text(at)
     resolved = frame(at, "company_resolved")
-    assert set(resolved["material id"]) == {"dysprosium_oxide", "ndfeb_magnet"}
+    assert set(resolved["Material id"]) == {"dysprosium_oxide", "ndfeb_magnet"}
     # the upload lives in session state, keyed by its file_id
     ups = at.session_state["company_uploads"]
     (fid, entry), = ups.items()
     assert entry["raw"] == GOOD and entry["result"].ok and at.session_state["company_active"] == ("upload", fid)
     # results: default regimes apr-2025, oct-2025, ban-one-country
     res = frame(at, "company_results")
-    apr = res[(res["site"] == "INVENTED plant") & (res["regime"] == "apr-2025-licensing")]
-    assert apr["months"].iloc[0] == pytest.approx(2 + 140 / 59.2)
+    assert "apr-2025-licensing" not in set(res[label("regime")])          # regimes by name, not id
+    apr = res[(res[label("site")] == "INVENTED plant") & (res[label("regime")] == regime_name("apr-2025-licensing"))]
+    assert apr[label("months")].iloc[0] == pytest.approx(2 + 140 / 59.2)
     # earliest run-out: the Dy plant (the US magnets, 5 months of use on hand, last longer)
     assert metrics(at)["Earliest run-out"][0] == "4.4 months"
     drv = frame(at, "company_drivers")
-    assert drv["supplier_country"].iloc[0] == "CHN" and drv["rank"].iloc[0] == 1
+    assert drv[label("supplier_country")].iloc[0] == "CHN" and drv[label("rank")].iloc[0] == 1
 
 
 def test_preview_names_the_cell_a_decimal_comma_was_inferred_from(at):
@@ -108,8 +120,8 @@ def test_invalid_upload_lists_every_error_and_offers_no_save(at):
     upload(at, "bad.csv", BAD)
     assert at.error and "2 error(s)" in at.error[0].value
     errs = frame(at, "company_errors")
-    assert list(errs.columns) == ["row", "column", "message", "suggestion"]
-    assert set(zip(errs["row"], errs["column"])) == {(2, "material"), (3, "on_hand")}
+    assert list(errs.columns) == [label(c) for c in ("row", "column", "message", "suggestion")]
+    assert set(zip(errs[label("row")], errs[label("column")])) == {(2, "material"), (3, "on_hand")}
     assert not [b for b in at.button if b.key == "company_save"]
     assert not at.metric
 
@@ -122,9 +134,9 @@ def test_what_if_safety_stock_share_switch_and_regime(at):
     at.number_input(key="wi_stock_amount").set_value(2.0).run()
     assert not at.exception, at.exception
     cmp = frame(at, "wi_table")
-    row = cmp[cmp["site"] == "INVENTED plant"].iloc[0]
-    assert row["months_what_if"] == pytest.approx(2 + 340 / 59.2)
-    assert row["change_months"] == pytest.approx(200 / 59.2)
+    row = cmp[cmp[label("site")] == "INVENTED plant"].iloc[0]
+    assert row[label("months_what_if")] == pytest.approx(2 + 340 / 59.2)
+    assert row[label("change_months")] == pytest.approx(200 / 59.2)
     assert metrics(at)["Earliest run-out, what-if"][0] == "7.7 months"
     # then move 30 pp of the Dy plant's China share to Japan: 300 + 200 = 500 t; delay 2 x 50 t,
     # then 100 x 0.5 x 0.74 = 37 t/month -> 2 + 400 / 37 = 12.8 months
@@ -132,11 +144,12 @@ def test_what_if_safety_stock_share_switch_and_regime(at):
     at.selectbox(key="wi_switch_to").set_value("JPN").run()
     at.slider(key="wi_switch_pp").set_value(30).run()
     cmp = frame(at, "wi_table")
-    assert cmp.loc[cmp["site"] == "INVENTED plant", "months_what_if"].iloc[0] == pytest.approx(2 + 400 / 37)
+    assert cmp.loc[cmp[label("site")] == "INVENTED plant", label("months_what_if")].iloc[0] == pytest.approx(2 + 400 / 37)
     # a regime that spares Germany and leaves the US magnets uncut by the Dy rule: ban on the USA
     at.selectbox(key="wi_regime").set_value("ban-one-country").run()
     cmp = frame(at, "wi_table")
-    assert cmp.loc[cmp["site"] == "INVENTED plant", "state_what_if"].iloc[0] == "not exhausted within horizon"
+    assert (cmp.loc[cmp[label("site")] == "INVENTED plant", label("state_what_if")].iloc[0]
+            == "not exhausted within horizon")
     assert not at.exception
 
 
@@ -151,7 +164,7 @@ def test_workspace_save_list_open_rename_compare_delete(at):
     at.text_input(key="company_save_name").set_value("April").run()
     at.button(key="company_save").click().run()
     listing = frame(at, "company_snapshots")
-    assert listing["name"].tolist() == ["April", "March"]
+    assert listing["Name"].tolist() == ["April", "March"]
     # compare (defaults: older -> newer): dysprosium oxide +50.5 t, magnets removed (the inputs table
     # of the comparison, in human headers; months of cover per regime: tests/test_page_company_flow.py)
     cmp = next(d.value for d in at.dataframe if "What changed" in d.value.columns)
@@ -166,16 +179,16 @@ def test_workspace_save_list_open_rename_compare_delete(at):
     assert "Opened snapshot 'March'" in at.success[0].value
     assert at.session_state["company_active"] == ("snapshot", sid)
     res = frame(at, "company_results")
-    assert set(res["site"]) == {"INVENTED plant", "INVENTED US plant"}
+    assert set(res[label("site")]) == {"INVENTED plant", "INVENTED US plant"}
     # rename
     at.text_input(key="company_rename").set_value("March (final)").run()
     at.button(key="company_rename_btn").click().run()
-    assert frame(at, "company_snapshots")["name"].tolist() == ["April", "March (final)"]
+    assert frame(at, "company_snapshots")["Name"].tolist() == ["April", "March (final)"]
     # delete needs the confirmation
     assert at.button(key="company_delete").disabled
     at.checkbox(key="company_confirm_delete").check().run()
     at.button(key="company_delete").click().run()
-    assert frame(at, "company_snapshots")["name"].tolist() == ["April"]
+    assert frame(at, "company_snapshots")["Name"].tolist() == ["April"]
     assert not at.exception
 
 

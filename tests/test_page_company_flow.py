@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chokepoint import regimes, scenarios
+from chokepoint.labels import label
 from chokepoint.stockpile_csv import parse_stockpile_csv
+from chokepoint.views import regime_dates
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -63,7 +65,13 @@ def page(name: str, custom: dict | None = None) -> AppTest:
 
 
 def results(at: AppTest):
-    return next(d.value for d in at.dataframe if "runout_date" in d.value.columns)
+    """The results table; the page shows labels (``chokepoint.labels``) and regime names."""
+    return next(d.value for d in at.dataframe if label("runout_date") in d.value.columns)
+
+
+def shown(reg: regimes.Regime) -> str:
+    """The name the page shows for a regime today ("Scenario: ..." when not in force)."""
+    return regime_dates.on().name(reg)
 
 
 def squeeze() -> regimes.Regime:
@@ -88,7 +96,7 @@ def test_xlsx_upload_chosen_sheet_gives_the_csv_results(ws_env):
     text = " ".join(m.value for m in at.markdown)
     assert "Detected: **Excel workbook (.xlsx), sheet 'Stock'" in text
     xlsx_res = results(at)
-    cols = ["site", "material_name", "regime", "months", "state", "controlled_share"]
+    cols = [label(c) for c in ("site", "material_name", "regime", "months", "state", "controlled_share")]
     assert xlsx_res[cols].equals(csv_res[cols])
 
 
@@ -102,20 +110,24 @@ def test_company_page_offers_custom_regimes_and_a_ban_target(ws_env):
     box.set_value([reg.id, "ban-one-country"]).run()
     assert not at.exception, at.exception
     res = results(at)
-    mine = res[(res["regime"] == reg.id) & (res["site"] == "INVENTED plant")].iloc[0]
+    regime, site, months, state = (label(c) for c in ("regime", "site", "months", "state"))
+    lib = regimes.load_library()
+    ban, ban_de = shown(lib["ban-one-country"]), shown(regimes.with_target(lib["ban-one-country"], "DEU"))
+    assert set(res[regime]) == {shown(reg), ban}
+    mine = res[(res[regime] == shown(reg)) & (res[site] == "INVENTED plant")].iloc[0]
     # month 1: 20 t of 100 arrive; then 80 * 0.1 + 20 = 28: 1 + 220 / 72 months
-    assert mine["months"] == pytest.approx(1 + 220 / 72)
+    assert mine[months] == pytest.approx(1 + 220 / 72)
     # the ban hits the USA by default, Germany when chosen
-    us = res[(res["regime"] == "ban-one-country") & (res["site"] == "INVENTED US plant")].iloc[0]
-    assert us["state"] == "exhausted"
+    us = res[(res[regime] == ban) & (res[site] == "INVENTED US plant")].iloc[0]
+    assert us[state] == "exhausted"
     at.selectbox(key="company_ban_target").set_value("DEU").run()
     assert not at.exception, at.exception
     res = results(at)
-    assert set(res["regime"]) == {reg.id, "ban-one-country-deu"}
-    de = res[(res["regime"] == "ban-one-country-deu") & (res["site"] == "INVENTED plant")].iloc[0]
-    assert de["months"] == pytest.approx(300 / 80)       # 80% from China cut from month 1
-    us = res[(res["regime"] == "ban-one-country-deu") & (res["site"] == "INVENTED US plant")].iloc[0]
-    assert us["state"] == "not exhausted within horizon"
+    assert "Germany" in ban_de and set(res[regime]) == {shown(reg), ban_de}
+    de = res[(res[regime] == ban_de) & (res[site] == "INVENTED plant")].iloc[0]
+    assert de[months] == pytest.approx(300 / 80)       # 80% from China cut from month 1
+    us = res[(res[regime] == ban_de) & (res[site] == "INVENTED US plant")].iloc[0]
+    assert us[state] == "not exhausted within horizon"
 
 
 def test_regime_editor_changes_and_removes_a_rule():

@@ -84,7 +84,7 @@ def test_regimes_page_library_and_editor_builds_a_regime_used_on_cover():
     assert len(at.session_state["custom_regimes"]["custom-magnesium-squeeze"].rules) == 2
     at.text_input(key="ed_controller").set_value("XXX")
     [b for b in at.button if b.label == "Add rule and preview"][0].click().run()
-    assert at.error and "rules[2].controller" in at.error[0].value
+    assert at.error and "Rule 3: controller — " in at.error[0].value and "rules[" not in at.error[0].value
     assert len(at.session_state["custom_regimes"]["custom-magnesium-squeeze"].rules) == 2
     # the custom regime is a choice on Months of cover
     at.switch_page("pages/cover.py").run()

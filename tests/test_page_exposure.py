@@ -1,6 +1,7 @@
 """AppTest: the Exposure page renders from app.py and answers for other countries and materials."""
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -53,10 +54,10 @@ def test_ndfeb_heading_names_its_proxy_and_reliance_shows_states_not_impossible_
     assert not at.exception, at.exception
     assert "proxy: HS 850511, all metal magnets" in at.subheader[0].value
     assert any("used as a proxy for NdFeB" in w.value for w in at.warning)
-    rel = next(df.value for df in at.dataframe if "import_reliance_state" in df.value.columns)
-    ind = rel.set_index("material_name")
-    assert ind.loc["NdFeB permanent magnets", "import_reliance_state"].startswith("scope mismatch")
-    shares = rel["import_reliance"].dropna()
+    rel = next(df.value for df in at.dataframe if "Reliance shown?" in df.value.columns)
+    ind = rel.set_index("Material")
+    assert ind.loc["NdFeB permanent magnets", "Reliance shown?"].startswith("scope mismatch")
+    shares = pd.to_numeric(rel["Import reliance (%)"], errors="coerce").dropna()
     assert ((shares >= 0) & (shares <= 1)).all()   # 541% was shown here before
 
 

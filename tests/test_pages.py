@@ -64,7 +64,7 @@ def test_data_and_methods_lists_every_table_with_provenance():
     for needle in ["HS 850511", "last shipping country", "sha256", "Etalab Open Licence 2.0"]:
         assert needle in text, needle
     tables = at.dataframe[0].value
-    assert {"trade_flows", "production", "control_events", "monthly_exports"} <= set(tables["table"])
+    assert {"trade_flows", "production", "control_events", "monthly_exports"} <= set(tables["Table"])
 
 
 def test_control_timeline_labels_wrap_instead_of_ending_in_an_ellipsis():

@@ -213,19 +213,20 @@ rules:
         "name: required",
         "id: 'Bad_ID' must be lowercase",
         "horizon_months: 0 must be",
-        "rules[1].controller: unknown country 'Atlantis'",
-        "rules[1].materials[0]: unknown material 'dysprosum' — did you mean 'dysprosium'",
-        "rules[1].targets[1]: unknown country 'Narnia'",
-        "rules[1].approval_rate: 1.4 is outside 0–1",
-        "rules[1].delay_months: -1",
-        "rules[1].end_month: 2 must be after start_month (3)",
-        "rules[1].extraterritorial: 'maybe' must be true or false",
-        "rules[1].aproval: unknown key — did you mean 'approval_rate'?",
+        "Rule 2: controller — unknown country 'Atlantis'",
+        "Rule 2: materials, item 1 — unknown material 'dysprosum' — did you mean 'dysprosium'",
+        "Rule 2: targets, item 2 — unknown country 'Narnia'",
+        "Rule 2: approval_rate — 1.4 is outside 0–1",
+        "Rule 2: delay_months — -1",
+        "Rule 2: end_month — 2 must be after start_month (3)",
+        "Rule 2: extraterritorial — 'maybe' must be true or false",
+        "Rule 2: aproval — unknown key — did you mean 'approval_rate'?",
     ):
         assert any(p.startswith(expected) for p in problems), expected
         assert expected in msg
     assert len(problems) == 12
-    assert not any(p.startswith("rules[0]") for p in problems)
+    assert not any(p.startswith("Rule 1") for p in problems)
+    assert "rules[" not in msg  # problems read as words, not code paths
 
 
 def test_validation_of_missing_and_wrong_types():
@@ -233,11 +234,11 @@ def test_validation_of_missing_and_wrong_types():
         R.parse_regime({"id": "x", "name": "X", "rules": [{"materials": []}, "not a rule"],
                         "sources": [{"url": "http://x"}]})
     p = ei.value.problems
-    assert "rules[0].controller: required" in p
-    assert "rules[0].approval_rate: required" in p
-    assert any(x.startswith("rules[0].materials: must be a non-empty list") for x in p)
-    assert "rules[1]: must be a mapping of rule fields" in p
-    assert "sources[0].title: required text" in p
+    assert "Rule 1: controller — required" in p
+    assert "Rule 1: approval_rate — required" in p
+    assert any(x.startswith("Rule 1: materials — must be a non-empty list") for x in p)
+    assert "Rule 2 — must be a mapping of rule fields" in p
+    assert "Source 1: title — required text" in p
     with pytest.raises(R.RegimeError, match="empty target list"):
         R.parse_regime({"id": "x", "name": "X", "rules": [
             {"controller": "CHN", "materials": ["dysprosium"], "approval_rate": 0.1, "targets": []}]})
@@ -293,8 +294,8 @@ def test_load_library_rejects_duplicate_ids_and_collects_file_problems(tmp_path)
         R.load_library(tmp_path)
     p = ei.value.problems
     assert any(x.startswith("b.yml: id: duplicate id 'same' (also in a.yml)") for x in p)
-    assert any(x.startswith("c.yml: rules[0].materials[0]: unknown material") for x in p)
-    assert any(x.startswith("c.yml: rules[0].approval_rate: 2 is outside 0–1") for x in p)
+    assert any(x.startswith("c.yml: Rule 1: materials, item 1 — unknown material") for x in p)
+    assert any(x.startswith("c.yml: Rule 1: approval_rate — 2 is outside 0–1") for x in p)
 
 
 def test_special_regimes_are_flagged_in_their_yaml_not_found_by_id():

@@ -162,7 +162,7 @@ def test_custom_regime_from_editor_fields_and_errors(lib):
     with pytest.raises(regimes.RegimeError) as e:
         scenarios.custom_regime("Bad", [bad])
     text = "\n".join(e.value.problems)
-    assert "rules[0].controller" in text and "rules[0].materials[0]" in text and "rules[0].end_month" in text
+    assert "Rule 1: controller —" in text and "Rule 1: materials, item 1 —" in text and "Rule 1: end_month —" in text
 
 
 def test_unknown_material_for_country_data():

@@ -1,5 +1,9 @@
 """Tables for download: formula-safe CSV and XLSX, and collision-free file names.
 
+XLSX is for people: headers are the labels of ``chokepoint.labels`` (with units) and shares keep
+their value as a fraction under a percentage number format (0.842 shows as 84.2%). CSV is for
+machines: machine column names, ids and raw fractions.
+
 A spreadsheet treats a cell that starts with = + - @ tab or CR as a formula. Every string cell
 we export that starts with one of them gets a leading apostrophe; numbers stay numbers. XLSX is
 written with strings_to_formulas and strings_to_urls off as a second guard.
@@ -13,6 +17,8 @@ import re
 import secrets
 
 import pandas as pd
+
+from .. import labels
 
 
 def file_name(stem: str, ext: str) -> str:
@@ -49,12 +55,27 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+#: Excel number formats by column kind (``labels.COLUMNS``); numbers stay numbers
+XLSX_FORMATS = {"pct": "0.0%", "t": "#,##0.00", "usd": "#,##0", "months": "0.0", "ratio": "0.00", "int": "0",
+                "date": "yyyy-mm-dd"}
+
+
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data", notes: list[str] | None = None) -> bytes:
-    """XLSX with the data (formula-safe) and an optional notes sheet (sources, assumptions)."""
+    """XLSX with the data (formula-safe, human headers with units, percentages as a number
+    format) and an optional notes sheet (sources, assumptions)."""
     buf = io.BytesIO()
+    kinds = [labels.kind(str(c)) for c in df.columns]
+    out = df.copy()
+    out.columns = [labels.label(str(c)) for c in df.columns]
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}}) as xw:
-        safe_frame(df).to_excel(xw, sheet_name=sheet[:31], index=False)
+        name = sheet[:31]
+        safe_frame(out).to_excel(xw, sheet_name=name, index=False)
+        ws = xw.sheets[name]
+        for i, k in enumerate(kinds):
+            width = min(max(len(str(out.columns[i])) + 2, 10), 60)
+            ws.set_column(i, i, width, xw.book.add_format({"num_format": XLSX_FORMATS[k]}) if k in XLSX_FORMATS
+                          else None)
         if notes:
             pd.DataFrame({"notes": [neutralise(n) for n in notes]}).to_excel(xw, sheet_name="notes", index=False)
     return buf.getvalue()

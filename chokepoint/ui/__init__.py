@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import db, export, ingest
+from .. import db, export, glossary, ingest, labels
 from ..views.spec import ChartSpec
 from .router import app_routes, route_through_app  # noqa: F401 - app.py and every page call these
 
@@ -179,6 +179,42 @@ def regime_library() -> dict:
 @st.cache_data(max_entries=8, show_spinner=False)
 def provenance(data_dir: str) -> dict[str, dict]:
     return ingest.load_provenance(Path(data_dir))
+
+
+#: how each kind of number (``labels.COLUMNS``) is written in the grid: (format, decimals kept); a
+#: share is a fraction written as a percentage with one decimal (0.8418 -> 84.2%). Tonnes, dollars
+#: and plain numbers get thousands separators and the decimals their size needs (``labels.tidy``).
+_FORMATS = {"pct": ("percent", 3), "months": ("%.1f", None), "ratio": ("%.2f", None), "t": ("localized", None),
+            "usd": ("localized", None), "int": ("%d", None), "number": ("localized", None)}
+
+
+def table(df: pd.DataFrame, *, key: str | None = None, regime_names=None, help: dict[str, str] | None = None,
+          kinds: dict[str, str] | None = None) -> None:
+    """A machine frame shown as people read it (``labels.display``): labels with units, regime
+    names, percentages with one decimal, "—" for missing; glossary tooltips on the headers of
+    jargon columns. Numbers stay numbers, so columns sort right.
+    ``help`` adds tooltips and ``kinds`` sets formats (see ``labels.COLUMNS``), by machine column name."""
+    shown, as_shown, machine = labels.display(df, regime_names, kinds)
+    config: dict[str, object] = {}
+    for name, k in as_shown.items():
+        col = machine[name]
+        tip = (help or {}).get(col) or (glossary.tip(*labels.GLOSSARY[col]) if col in labels.GLOSSARY else None)
+        if k in _FORMATS:
+            fmt, digits = _FORMATS[k]
+            if fmt == "localized":
+                shown[name] = labels.tidy(shown[name])
+            if digits is not None:   # the grid cuts the digits beyond its step (84.18% -> 84.1%): round first
+                shown[name] = shown[name].round(digits)
+            config[name] = st.column_config.NumberColumn(name, format=fmt, help=tip,
+                                                         step=None if digits is None else 10.0 ** -digits)
+        elif k == "date":
+            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD", help=tip)
+        elif k == "bool":
+            config[name] = st.column_config.CheckboxColumn(name, help=tip)
+        elif tip:
+            config[name] = st.column_config.Column(name, help=tip)
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config,  # type: ignore[arg-type]
+                 placeholder=labels.MISSING)
 
 
 def export_buttons(fig: go.Figure, data: pd.DataFrame, *, key: str, notes: list[str] | None = None) -> None:
