@@ -165,3 +165,19 @@ def test_tornado_moves_a_user_set_stock_in_tonnes():
     stock = rows[rows["input"].str.startswith("Stock ±50%")].iloc[0]
     assert (stock["setting_low"], stock["setting_high"]) == ("1,000 t", "3,000 t")
     assert stock["months_at_low"] < stock["months_at_high"]
+
+
+def test_stock_lines_name_a_long_group_by_who_is_outside_it():
+    """208 importers resting on assumptions are 'every importer except Japan, South Korea', not a wall
+    of names; a short group is listed in full; a long group with a long complement is cut with a count."""
+    from chokepoint.views import stock as view_stock
+    holders = [f"X{i:02d}" for i in range(30)]
+    rows = pd.DataFrame({"holder": ["JPN", "KOR", "USA", *holders],
+                         "stock_kind": [stock_mod.ASSUMPTION_TARGET] * 2 + [stock_mod.ASSUMPTION] * 31})
+    got = view_stock.lines(rows)
+    assert got[0].startswith("**31 of 33** importers rest on assumptions only")
+    assert got[0].endswith(": every importer except Japan, South Korea.")
+    assert got[1].endswith(": Japan, South Korea.")
+    rows.loc[:14, "stock_kind"] = stock_mod.ASSUMPTION_TARGET        # 15 targets, 18 assumptions
+    got = view_stock.lines(rows)
+    assert all(line.endswith("and 3 more.") or line.endswith("and 6 more.") for line in got), got

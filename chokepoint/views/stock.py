@@ -10,8 +10,12 @@ from ..scenarios import stock as stock_mod
 from .spec import Finding
 
 
-def _names(isos: list[str]) -> str:
-    return ", ".join(f"{catalog.country_name(c)}" for c in sorted(isos, key=catalog.country_name)) or "none"
+def _names(isos: list[str], most: int | None = None) -> str:
+    """Country names in alphabetical order; with ``most``, the first ``most`` and how many more."""
+    names = sorted(map(catalog.country_name, isos))
+    if most is not None and len(names) > most:
+        return f"{', '.join(names[:most])} and {len(names) - most} more"
+    return ", ".join(names) or "none"
 
 
 def summary(rows: pd.DataFrame) -> tuple[Finding, ...]:
@@ -35,7 +39,19 @@ def summary(rows: pd.DataFrame) -> tuple[Finding, ...]:
     return tuple(out)
 
 
+#: a group longer than this is named by the importers outside it (a page listing 208 countries is a wall)
+LIST_MAX = 12
+
+
 def lines(rows: pd.DataFrame) -> list[str]:
-    """The summary as Markdown bullets for a page."""
-    return [f"**{f.value}** importers {f.label.removeprefix('importers whose results ')}: {f.basis}."
-            for f in summary(rows)]
+    """The summary as Markdown bullets for a page: a long group is named by who is not in it ("every
+    importer except Japan, South Korea"), or by its first names and how many more."""
+    per = rows.drop_duplicates("holder").set_index("holder")["stock_kind"]
+    out = []
+    for f, kind in zip(summary(rows), [k for k in stock_mod.KINDS if (per == k).any()]):
+        who, rest = list(per.index[per == kind]), list(per.index[per != kind])
+        names = f.basis
+        if len(who) > LIST_MAX:
+            names = f"every importer except {_names(rest)}" if len(rest) <= LIST_MAX else _names(who, LIST_MAX)
+        out.append(f"**{f.value}** importers {f.label.removeprefix('importers whose results ')}: {names}.")
+    return out
