@@ -54,6 +54,10 @@ def test_usa_magnet_use_is_derived_imports_over_12_and_labelled(magnets):
     assert r["stock_t"] == pytest.approx(3 * USA_MAGNET_IMPORTS_T / 12)   # 3 months of industry inventory
     lines = scenarios.supply_lines(magnets, "USA")
     assert lines["CHN"] == pytest.approx(USA_MAGNET_T["CHN"] / USA_MAGNET_IMPORTS_T)   # 8,678.5 t
+    # the page's bullets say ESTIMATE once and start each sentence with a capital
+    use, stock, *_ = scenarios.assumption_lines(r)
+    assert use.count("ESTIMATE") == 1 and "**derived (ESTIMATE)**: 2024 imports" in use, use
+    assert "**assumption**. No national stockpile target" in stock, stock
     # every supplier of the source file is a line of its own (no rest-of-world bucket any more)
     assert set(lines) == set(USA_MAGNET_T) and "ROW" not in lines
     assert lines["JPN"] == pytest.approx(USA_MAGNET_T["JPN"] / USA_MAGNET_IMPORTS_T)

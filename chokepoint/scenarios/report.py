@@ -67,6 +67,12 @@ def _fmt(x: Any, spec: str) -> str:
     return "n/a" if x is None or pd.isna(x) else format(x, spec)
 
 
+def _sentence(text: object) -> str:
+    """A clause that follows a full stop, with its first letter capitalised."""
+    t = str(text)
+    return t[:1].upper() + t[1:]
+
+
 def assumption_lines(row: Mapping[str, Any]) -> list[str]:
     """The assumptions behind one country's result, as Markdown bullets (use, stock, inventory,
     shares), each naming its source. ``row`` is a ``country_cover`` or ``assumptions`` row."""
@@ -74,15 +80,18 @@ def assumption_lines(row: Mapping[str, Any]) -> list[str]:
         use = (f"**Monthly use:** none — {row['state_hint'] or 'no consumption figure'}; months of cover is "
                "*insufficient data* (not zero).")
     else:
+        method = str(row["use_method"])
+        if "ESTIMATE" in str(row["use_basis"]):       # the basis already says so: "derived (ESTIMATE): ESTIMATE: ..."
+            method = method.removeprefix("ESTIMATE: ")
         use = (f"**Monthly use:** {_fmt(row['use_t_per_month'], ',.1f')} t/month = "
                f"{_fmt(row['annual_use_t'], ',.0f')} t/year ÷ 12 ({row['use_year']}, **{row['use_basis']}**: "
-               f"{row['use_method']}). Source: {row['use_source']}.")
+               f"{method}). Source: {row['use_source']}.")
     kind = row.get("stock_kind", "assumption")
     if str(kind).startswith("evidence"):
         stock = f"**Stock:** {_fmt(row['stock_t'], ',.0f')} t — **{kind}**: {row['stock_evidence']}."
     else:
         stock = (f"**Stock:** {_fmt(row['stock_t'], ',.0f')} t = use × ({row['industry_months']:g} months industry "
-                 f"inventory + {row['policy_days']:g} days national policy) — **{kind}**. {row['policy_basis']}."
+                 f"inventory + {row['policy_days']:g} days national policy) — **{kind}**. {_sentence(row['policy_basis'])}."
                  + (f" Source: {row['policy_source']}." if row["policy_source"] else ""))
     ind = (f"**Industry inventory:** {row['industry_months']:g} months of use — a user assumption "
            f"(default 3 months: {row['industry_source']}).")
