@@ -80,6 +80,20 @@ def test_control_timeline_labels_wrap_instead_of_ending_in_an_ellipsis():
     assert max(len(line) for t in labels for line in t.split("<br>")) <= 40
 
 
+def test_chart_subtitles_wrap_instead_of_running_off_the_chart():
+    """Plotly never wraps a title: the ranking's 170-character subtitle was cut at the chart's edge."""
+    import re
+
+    from chokepoint import exposure
+    from chokepoint.views import exposure as view_exposure
+    sel = exposure.select("IND", "permanent_magnets", 2024, "value")
+    spec = view_exposure.country(sel, exposure.default_runner(), short="metal permanent magnets").ranking
+    assert len(spec.subtitle) > 140
+    sub = re.search(r"<span[^>]*>(.*)</span>", spec.figure().layout.title.text).group(1)
+    lines = sub.split("<br>")
+    assert len(lines) >= 2 and max(map(len, lines)) <= 125 and " ".join(lines) == spec.subtitle
+
+
 def test_the_provenance_footer_is_drawn_when_opened():
     at = _app()
     text = lambda: " ".join(m.value for m in at.markdown)          # noqa: E731

@@ -32,6 +32,7 @@ SOURCE_ANNOTATION = "source"   # the name of the source-line annotation (a slide
 
 TEMPLATE = "chokepoint"
 TITLE_CHARS = 110   # a finding title's line at 18 px in a half-width-or-wider chart (and 16:9 exports)
+SUBTITLE_CHARS = 125   # a subtitle's line at 13 px: plotly never wraps, so a longer line ran off the chart
 
 
 def house_template() -> go.layout.Template:
@@ -63,16 +64,11 @@ def country_color(iso3: str, i: int = 0) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def markup(text: str) -> str:
-    """Spec text (lines separated by newlines) as plotly markup."""
-    return text.replace("\n", "<br>")
-
-
 def style(fig: go.Figure, spec: ChartSpec, *, height: int = 420, wrap_subtitle: int | None = None) -> go.Figure:
     """Apply the house style: the spec's finding title, scope subtitle, source line and date stamp."""
     stamp = dt.date.today().isoformat()
     lines = wrap(f"Source: {spec.source} · Chokepoint, {stamp}", 110)
-    subtitle = wrap_br(spec.subtitle, wrap_subtitle) if wrap_subtitle else markup(spec.subtitle)
+    subtitle = "<br>".join(wrap_br(line, wrap_subtitle or SUBTITLE_CHARS) for line in spec.subtitle.split("\n"))
     title = wrap(spec.title, TITLE_CHARS)          # a long finding wraps instead of running off the chart
     sub_lines = subtitle.count("<br>") + 1
     fig.update_layout(
