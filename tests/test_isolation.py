@@ -69,8 +69,9 @@ def _leaks(text: str) -> list[str]:
 
 #: What the canary looks like on the wire: text in JSON/protobuf, UTF-8 strings and little-endian
 #: doubles in Arrow tables (st.dataframe draws on a canvas, so page text alone would miss it).
-WIRE = [SITE.encode(), SNAP.encode(), b"canary-7f3e", struct.pack("<d", 123456.789), struct.pack(">d", 123456.789),
-        b"123456.789"]
+# the stock as typed and as the grid sends it (rounded by size: 123,457 t, labels.tidy)
+NUMBERS = [struct.pack(f"{order}d", x) for x in (123456.789, 123457.0) for order in "<>"]
+WIRE = [SITE.encode(), SNAP.encode(), b"canary-7f3e", *NUMBERS, b"123456.789"]
 
 
 def _record_frames(page) -> list[bytes]:
@@ -166,7 +167,7 @@ def test_user_b_never_sees_user_a_stockpile(browser, login_server, tmp_path):
     a_files = _downloads(a, tmp_path / "a", labels=("CSV",))
     assert any(SITE in _text_of(n, d) for n, d in a_files), "A's own export lacks the canary"
     a_hits = _wire_hits(a_frames)
-    assert SITE.encode() in a_hits and struct.pack("<d", 123456.789) in a_hits, a_hits   # the probe works
+    assert SITE.encode() in a_hits and struct.pack("<d", 123457.0) in a_hits, a_hits   # the probe works
 
     # ---- an anonymous visitor to /company is sent to the provider, not to a shared tenant
     ctx_anon, anon = _context(browser)
@@ -308,7 +309,7 @@ def test_no_cached_value_holds_an_upload(tmp_path, monkeypatch):
     values = _cached_bytes()
     assert values, "no cached values at all: the scan is broken"
     needles = [s.encode() for s in (SITE, SNAP, FILE)] + [SITE.encode("utf-16-le")]
-    needles += [struct.pack("<d", 123456.789), struct.pack(">d", 123456.789)]
+    needles += NUMBERS
     hits = [n for v in values for n in needles if n in v]
     assert not hits, f"a cached value holds upload data: {hits[:3]}"
     print(f"\ncache scan: {len(values)} cached values, no canary")

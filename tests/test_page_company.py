@@ -167,6 +167,9 @@ def test_workspace_save_list_open_rename_compare_delete(at):
     assert listing["Name"].tolist() == ["April", "March"]
     # compare (defaults: older -> newer): dysprosium oxide +50.5 t, magnets removed (the inputs table
     # of the comparison, in human headers; months of cover per regime: tests/test_page_company_flow.py)
+    assert not any("What changed" in d.value.columns for d in at.dataframe)   # closed: nothing computed
+    at.session_state["company_cmp_open"] = True                                 # the user opens it
+    at.run()
     cmp = next(d.value for d in at.dataframe if "What changed" in d.value.columns)
     stock = cmp["Stock (t): April"].fillna(0) - cmp["Stock (t): March"].fillna(0)
     change = dict(zip(zip(cmp["Site"], cmp["Material"]), zip(stock, cmp["Status"])))
