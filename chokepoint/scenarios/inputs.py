@@ -177,31 +177,15 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
     for imp, g in flows.groupby("importer", sort=True):
         lines = g[g["quantity_t"].notna()]
         imports_t = float(lines["quantity_t"].sum()) if len(lines) else math.nan
-        c = cons.loc[imp] if imp in cons.index else None
-        hint = ""
-        if c is None:
-            annual = use = math.nan
-            use_basis, use_method, use_source, use_year = "no consumption figure", "", "", None
-            hint = "insufficient data: no consumption figure for this country"
-        else:
-            annual, use = float(c["apparent_consumption_t"]), float(c["use_t_per_month"])
-            use_year = int(c["year"])
-            use_basis = "published" if c["basis"] == "published" else "derived (ESTIMATE)"
-            use_method, use_source = str(c["method"]), str(c["source"])
-        if not imports_t > 0:
-            scale = math.nan
+        annual, use, use_basis, use_method, use_source, use_year, hint = _use(
+            cons.loc[imp] if imp in cons.index else None)
+        scale = _import_scale(imports_t, annual)
+        if not math.isfinite(scale):
             hint = hint or "insufficient data: no import quantity reported"
-        elif annual > 0:
-            scale = min(1.0, imports_t / annual)
-        else:
-            scale = 1.0
         days, pbasis, psource = policy.get(imp, (0.0, "no national stockpile target in days of use "
                                                       "found for this country and material: 0 days", ""))
         st = stock_mod.stock_for(use, industry_months, days, holding=held.get(imp), user_t=user.get(imp))
         stock = st.stock_t
-        stock_basis = (f"{industry_months:g} months of use in industry inventories (assumption, user-set; "
-                       f"default 3 months from the AmCham China survey) + {days:g} days of national "
-                       f"stockpile policy ({days / DAYS_PER_MONTH:.2f} months at {DAYS_PER_MONTH} days/month)")
         chn = float(lines.loc[lines["supplier"] == CONTROLLER, "quantity_t"].sum())
         common = dict(
             holder=imp, holder_name=catalog.country_name(imp), material_id=mid, destination=imp,
@@ -211,7 +195,7 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
             china_share=chn / imports_t if imports_t > 0 else math.nan,
             trade_year=year, trade_source=str(g["source"].iloc[0]), n_no_quantity=int(g["n_no_quantity"].iloc[0]),
             policy_days=days, policy_basis=pbasis, policy_source=psource, industry_months=industry_months,
-            industry_source=industry_source, stock_basis=stock_basis if st.kind in (
+            industry_source=industry_source, stock_basis=_assumed_stock(industry_months, days) if st.kind in (
                 stock_mod.ASSUMPTION, stock_mod.ASSUMPTION_TARGET) else st.evidence,
             stock_kind=st.kind, stock_evidence=st.evidence, holding_t=st.holding_t, user_stock_t=st.user_t)
         if math.isfinite(scale) and len(lines):
@@ -223,6 +207,31 @@ def country_inputs(material: str, *, year: int | None = None, industry_months: f
     out = pd.DataFrame(rows, columns=INPUT_COLUMNS)
     out["use_year"] = out["use_year"].astype("Int64")
     return out
+
+
+def _use(c: pd.Series | None) -> tuple[float, float, str, str, str, int | None, str]:
+    """An importer's use from its consumption row: annual t, t/month, basis, method, source, year,
+    and the reason it is missing ("" when present)."""
+    if c is None:
+        return (math.nan, math.nan, "no consumption figure", "", "", None,
+                "insufficient data: no consumption figure for this country")
+    basis = "published" if c["basis"] == "published" else "derived (ESTIMATE)"
+    return (float(c["apparent_consumption_t"]), float(c["use_t_per_month"]), basis, str(c["method"]),
+            str(c["source"]), int(c["year"]), "")
+
+
+def _import_scale(imports_t: float, annual: float) -> float:
+    """The share of use that is imported (capped at 1): NaN without an import quantity, 1 when
+    use is unknown or zero (the supplier shares then stand for the whole use)."""
+    if not imports_t > 0:
+        return math.nan
+    return min(1.0, imports_t / annual) if annual > 0 else 1.0
+
+
+def _assumed_stock(industry_months: float, days: float) -> str:
+    return (f"{industry_months:g} months of use in industry inventories (assumption, user-set; "
+            f"default 3 months from the AmCham China survey) + {days:g} days of national "
+            f"stockpile policy ({days / DAYS_PER_MONTH:.2f} months at {DAYS_PER_MONTH} days/month)")
 
 
 def assumptions(inputs: pd.DataFrame) -> pd.DataFrame:
